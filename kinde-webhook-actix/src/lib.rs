@@ -1,0 +1,1 @@
+//! kinde-webhook-actix: placeholder, filled in by its own work item.

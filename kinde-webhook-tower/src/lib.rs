@@ -1,0 +1,1 @@
+//! kinde-webhook-tower: placeholder, filled in by its own work item.
