@@ -52,6 +52,10 @@ pub enum ErrorKind {
     /// No key could be had because the JWKS could not be fetched and nothing
     /// usable is cached. Maps to 503 with `Retry-After: 30`.
     JwksUnavailable,
+    /// The idempotency store (for example Redis) could not be reached, so it is
+    /// unknown whether the event was already handled. Maps to 503 with
+    /// `Retry-After: 30`, so Kinde redelivers instead of risking a double run.
+    StoreUnavailable,
     /// The verifier's configuration is invalid. Returned by the builder, never
     /// by verification. Maps to 500.
     InvalidConfiguration,
@@ -71,6 +75,7 @@ impl ErrorKind {
             Self::InvalidSignature => "invalid_signature",
             Self::RejectedClaim => "rejected_claim",
             Self::JwksUnavailable => "jwks_unavailable",
+            Self::StoreUnavailable => "store_unavailable",
             Self::InvalidConfiguration => "invalid_configuration",
         }
     }
@@ -85,7 +90,7 @@ impl ErrorKind {
             | Self::UnknownKid
             | Self::InvalidSignature
             | Self::RejectedClaim => StatusCode::UNAUTHORIZED,
-            Self::JwksUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::JwksUnavailable | Self::StoreUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::InvalidConfiguration => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -104,7 +109,10 @@ impl fmt::Display for ErrorKind {
 }
 
 impl Error {
-    pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+    /// Creates an error of `kind` with a message that names the failing value
+    /// and what to do. For integrations that detect a failure themselves, such
+    /// as a body over the size limit seen while reading it.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         Self {
             inner: Box::new(Inner {
                 kind,
@@ -130,10 +138,11 @@ impl Error {
     }
 
     /// Returns how long Kinde should wait before redelivering, for errors that
-    /// are worth a `Retry-After` header (only [`ErrorKind::JwksUnavailable`]).
+    /// are worth a `Retry-After` header: [`ErrorKind::JwksUnavailable`] and
+    /// [`ErrorKind::StoreUnavailable`].
     pub fn retry_after(&self) -> Option<Duration> {
         match self.inner.kind {
-            ErrorKind::JwksUnavailable => Some(RETRY_AFTER_UNAVAILABLE),
+            ErrorKind::JwksUnavailable | ErrorKind::StoreUnavailable => Some(RETRY_AFTER_UNAVAILABLE),
             _ => None,
         }
     }
@@ -205,6 +214,7 @@ mod tests {
             (ErrorKind::InvalidSignature, 401),
             (ErrorKind::RejectedClaim, 401),
             (ErrorKind::JwksUnavailable, 503),
+            (ErrorKind::StoreUnavailable, 503),
             (ErrorKind::InvalidConfiguration, 500),
         ];
         for (kind, status) in cases {

@@ -37,6 +37,7 @@ mod algorithm;
 mod claims;
 mod error;
 pub mod event;
+pub mod idempotency;
 mod jwks;
 mod keys;
 mod token;
