@@ -6,14 +6,15 @@ use kinde_webhook::testing::samples;
 use kinde_webhook::{EnvelopeError, Event, EventData, EventType, RawData, Source};
 use serde_json::{Value, json};
 
-/// The decoded payload of a real `user.updated` webhook, from Kinde's webhook test fixture.
+/// The decoded payload of a real `user.updated` webhook, from the test fixtures of Kinde's
+/// webhook library.
 const REAL_USER_UPDATED: &str = r#"{"data":{"user":{"email":"daniel@kinde.com","first_name":"Daniel","id":"kp_65b28d71bba14fa380d56d2d8d3503da",
   "is_password_reset_requested":false,"is_suspended":false,"last_name":"Rivers",
   "organizations":[{"code":"org_590d7f1a86a","permissions":null,"roles":null}],"phone":null,"username":"daniel"}},
  "event_id":"event_018f331a3178f7fef284b95fe6770384","source":"admin",
  "timestamp":"2024-05-01T17:41:45.592145+10:00","type":"user.updated"}"#;
 
-/// The `user.created` example of Kinde's webhook documentation (2026), which adds
+/// Builds the `user.created` example of Kinde's webhook documentation (2026), which adds
 /// `event_timestamp`.
 fn docs_user_created() -> Value {
     json!({
@@ -228,8 +229,8 @@ fn every_documented_type_survives_round_trip() {
 
 #[test]
 fn samples_serialize_to_their_json() {
-    // The `user.created` sample has `null` role lists, which serialize as `[]`; the real
-    // payload test covers that case.
+    // The `user.created` sample has `null` role lists, which serialize as `[]`. The real
+    // payload test checks that case.
     for event_type in EventType::ALL
         .into_iter()
         .filter(|event_type| *event_type != EventType::UserCreated)

@@ -87,7 +87,7 @@ pub enum EventData {
 pub struct RawData {
     /// The `data` object as received.
     pub data: Value,
-    /// Why the typed parse failed, such as
+    /// The reason the typed parse failed, such as
     /// ``data.user.organizations[0].roles[0]: found a string, expected struct RoleRef``.
     /// `None` when the `type` is not documented, so no typed parse was tried.
     ///

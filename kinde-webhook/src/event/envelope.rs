@@ -34,11 +34,12 @@ pub struct Event {
     /// The event type, such as `user.created` (JSON key `type`), as received.
     #[serde(rename = "type")]
     pub event_type: String,
-    /// What caused the event. A missing `source` reads as `Source::Other("")`.
+    /// The origin of the event, such as `admin`. A missing `source` reads as
+    /// `Source::Other("")`.
     pub source: Source,
-    /// When the event happened, as received; read it with [`Event::parse_timestamp`].
+    /// The time of the event, as received. Read it with [`Event::parse_timestamp`].
     pub timestamp: String,
-    /// A second timestamp that newer payloads carry; Kinde does not document how it differs
+    /// A second timestamp that newer payloads carry. Kinde does not document how it differs
     /// from `timestamp`. `None` when absent or not a string.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub event_timestamp: Option<String>,
@@ -125,8 +126,8 @@ impl Event {
     /// Parses `timestamp` as an RFC 3339 date-time, keeping its offset.
     ///
     /// Any number of fractional digits and any offset are accepted, such as
-    /// `2024-05-01T17:41:45.592145+10:00` or `2026-02-03T12:00:00.000Z`. An ISO 8601 offset
-    /// without a colon or minutes (`+1000`, `+10`) is accepted too.
+    /// `2024-05-01T17:41:45.592145+10:00` or `2026-02-03T12:00:00.000Z`. When RFC 3339 does not
+    /// match, ISO 8601 date-times are accepted too, such as those with a `+1000` or `+10` offset.
     ///
     /// # Errors
     ///
@@ -135,7 +136,8 @@ impl Event {
         parse_date_time("timestamp", &self.timestamp)
     }
 
-    /// Parses `event_timestamp` like [`Event::parse_timestamp`]; `Ok(None)` when it is absent.
+    /// Parses `event_timestamp` like [`Event::parse_timestamp`], returning `Ok(None)` when it is
+    /// absent.
     ///
     /// # Errors
     ///

@@ -36,13 +36,13 @@ pub struct Organization {
     pub code: String,
     /// The display name.
     pub name: String,
-    /// The handle; Kinde's Management API allows `null`.
+    /// The handle, which Kinde's Management API allows to be `null`.
     #[serde(default)]
     pub handle: Option<String>,
     /// The id the organization has in the business's own systems.
     #[serde(default)]
     pub external_id: Option<String>,
-    /// Whether users may register into the organization; sent only with `organization.updated`.
+    /// Whether users may register into the organization, sent only with `organization.updated`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_allow_registrations: Option<bool>,
     /// Fields of the organization that this crate does not model, kept as received.

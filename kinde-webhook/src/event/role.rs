@@ -37,10 +37,10 @@ pub struct Role {
     pub key: String,
     /// The display name.
     pub name: String,
-    /// The description; serialized as `null` when `None`.
+    /// The description, serialized as `null` when `None`.
     #[serde(default)]
     pub description: Option<String>,
-    /// Whether new users get this role; `false` when missing or `null`.
+    /// Whether new users get this role, `false` when missing or `null`.
     #[serde(default, deserialize_with = "null_as_default")]
     pub is_default_role: bool,
     /// Fields of the role that this crate does not model, kept as received.
@@ -91,7 +91,7 @@ pub struct Permission {
     pub key: String,
     /// The display name.
     pub name: String,
-    /// The description; serialized as `null` when `None`.
+    /// The description, serialized as `null` when `None`.
     #[serde(default)]
     pub description: Option<String>,
     /// Fields of the permission that this crate does not model, kept as received.

@@ -1,4 +1,4 @@
-//! Where a Kinde event came from: the envelope's `source` field.
+//! The origin of a Kinde event: the envelope's `source` field.
 
 use std::convert::Infallible;
 use std::fmt;
@@ -11,7 +11,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// Kinde documents `admin`, `api` and `user`, but the schemas disagree on which events use which,
 /// so any other string is kept in [`Source::Other`]. Matching is exact and case-sensitive:
 /// `"Admin"` becomes `Other("Admin")`. Build values with [`Source::from`] or [`str::parse`],
-/// which map the documented strings to their variants; a hand-built `Other("admin")` does not
+/// which map the documented strings to their variants. A hand-built `Other("admin")` does not
 /// compare equal to [`Source::Admin`].
 ///
 /// The enum is `#[non_exhaustive]` so that a source Kinde documents later can get its own
@@ -67,7 +67,7 @@ impl From<String> for Source {
 impl FromStr for Source {
     type Err = Infallible;
 
-    /// Parses a source string; every string is accepted.
+    /// Parses a source string. Every string is accepted.
     fn from_str(source: &str) -> Result<Self, Self::Err> {
         Ok(Source::from(source))
     }

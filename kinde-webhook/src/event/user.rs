@@ -75,7 +75,7 @@ pub struct User {
     /// The first name.
     #[serde(default)]
     pub first_name: Option<String>,
-    /// The last name; the documentation's sample has `""`.
+    /// The last name, which the sample in Kinde's documentation gives as `""`.
     #[serde(default)]
     pub last_name: Option<String>,
     /// The username.
@@ -84,13 +84,13 @@ pub struct User {
     /// The phone number.
     #[serde(default)]
     pub phone: Option<String>,
-    /// Whether the user is suspended; `false` when missing or `null`.
+    /// Whether the user is suspended, `false` when missing or `null`.
     #[serde(default, deserialize_with = "null_as_default")]
     pub is_suspended: bool,
-    /// Whether the user must reset their password; `false` when missing or `null`.
+    /// Whether the user must reset their password, `false` when missing or `null`.
     #[serde(default, deserialize_with = "null_as_default")]
     pub is_password_reset_requested: bool,
-    /// The organizations the user belongs to; empty when missing or `null`.
+    /// The organizations the user belongs to, empty when missing or `null`.
     #[serde(default, deserialize_with = "null_as_default")]
     pub organizations: Vec<OrganizationMembership>,
     /// The URL of the user's picture.
@@ -131,11 +131,11 @@ pub struct OrganizationMembership {
     /// The organization code, `org_` followed by 11 hex digits (Kinde's schema also allows
     /// `org:`).
     pub code: String,
-    /// The user's roles in the organization; empty when missing or `null`.
+    /// The user's roles in the organization, empty when missing or `null`.
     /// Serializing writes `[]` where Kinde sent `null`.
     #[serde(default, deserialize_with = "null_as_default")]
     pub roles: Vec<RoleRef>,
-    /// The user's permissions in the organization; empty when missing or `null`.
+    /// The user's permissions in the organization, empty when missing or `null`.
     /// Serializing writes `[]` where Kinde sent `null`.
     #[serde(default, deserialize_with = "null_as_default")]
     pub permissions: Vec<PermissionRef>,

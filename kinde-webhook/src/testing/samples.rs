@@ -104,19 +104,19 @@ impl SampleEvent {
         self
     }
 
-    /// Sets `data.user.email`; `None` writes `null`, as Kinde does for phone-only users.
+    /// Sets `data.user.email`. `None` writes `null`, as Kinde does for phone-only users.
     pub fn email(mut self, email: Option<&str>) -> Self {
         self.envelope["data"]["user"]["email"] = json!(email);
         self
     }
 
-    /// Sets `data.user.first_name`; `None` writes `null`.
+    /// Sets `data.user.first_name`. `None` writes `null`.
     pub fn first_name(mut self, first_name: Option<&str>) -> Self {
         self.envelope["data"]["user"]["first_name"] = json!(first_name);
         self
     }
 
-    /// Sets `data.user.last_name`; `None` writes `null`.
+    /// Sets `data.user.last_name`. `None` writes `null`.
     pub fn last_name(mut self, last_name: Option<&str>) -> Self {
         self.envelope["data"]["user"]["last_name"] = json!(last_name);
         self
@@ -145,7 +145,7 @@ impl SampleEvent {
     ///
     /// # Panics
     ///
-    /// Panics when an edit made the envelope unusable; use [`Event::from_value`] on
+    /// Panics when an edit made the envelope unusable. Use [`Event::from_value`] on
     /// [`SampleEvent::to_json`] to test that case.
     pub fn to_event(&self) -> Event {
         Event::from_value(self.to_json())
