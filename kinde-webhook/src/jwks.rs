@@ -309,7 +309,8 @@ impl JwksCache {
             Err(_) => return Err(self.failure(format!("timed out after {}", format_age(timeout)))),
         };
 
-        let keys = KeySet::parse(&document, &self.options.allowed_algorithms, &self.options.url)?;
+        let keys = KeySet::parse(&document, &self.options.allowed_algorithms, &self.options.url)
+            .map_err(|error| self.failure(error.message().to_owned()))?;
         Ok((keys, ttl))
     }
 

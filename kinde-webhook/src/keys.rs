@@ -52,7 +52,7 @@ impl KeySet {
         let raw: RawJwks = serde_json::from_slice(document).map_err(|error| {
             Error::new(
                 ErrorKind::JwksUnavailable,
-                format!("the JWKS from {origin} is not a JSON object with a \"keys\" array: {error}"),
+                format!("the response is not a JWKS (a JSON object with a \"keys\" array): {error}"),
             )
         })?;
 
@@ -75,7 +75,7 @@ impl KeySet {
         if keys.is_empty() {
             return Err(Error::new(
                 ErrorKind::JwksUnavailable,
-                format!("the JWKS from {origin} contains no usable RSA signing key of at least {MIN_RSA_BITS} bits"),
+                format!("the JWKS contains no usable RSA signing key of at least {MIN_RSA_BITS} bits"),
             ));
         }
         Ok(Self { keys })

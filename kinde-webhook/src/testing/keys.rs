@@ -63,7 +63,8 @@ impl TestKey {
     }
 
     /// A fixed 1024-bit key, under the verifier's minimum, which a JWKS
-    /// parse must skip.
+    /// parse must skip. Publish it, but do not sign with it: aws-lc-rs
+    /// refuses to sign with keys under 2048 bits.
     pub fn weak_1024() -> Self {
         static PARTS: OnceLock<Arc<KeyParts>> = OnceLock::new();
         Self::fixed(&PARTS, WEAK_1024_DER, WEAK_KID)

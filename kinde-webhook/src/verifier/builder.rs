@@ -184,7 +184,7 @@ impl VerifierBuilder {
         let keys = match &self.source {
             Source::FixedJwks(document) => {
                 let keys = KeySet::parse(document, &self.allowed_algorithms, "the fixed JWKS document")
-                    .map_err(|error| invalid(error.message().to_owned()))?;
+                    .map_err(|error| invalid(format!("the fixed key set cannot be used: {}", error.message())))?;
                 KeySource::Fixed(keys)
             }
             Source::Issuer(issuer) => {
