@@ -91,7 +91,7 @@ add KindeWebhookLayer to this route, as in \
 /// The rejection of [`KindeEvent`] when the request carries no verified event
 /// because [`KindeWebhookLayer`](crate::KindeWebhookLayer) is not on the route.
 ///
-/// It is a server configuration error, so it answers
+/// It is a server configuration error, so its response is
 /// `500 Internal Server Error` with a plain-text message that names the
 /// missing layer.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

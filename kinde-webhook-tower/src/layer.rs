@@ -13,8 +13,8 @@ use crate::body::BoxError;
 use crate::rejection::{self, RejectionHook};
 use crate::service::KindeWebhook;
 
-/// A [`Layer`] that verifies Kinde webhooks before they reach the inner
-/// service; it wraps services in [`KindeWebhook`].
+/// A [`Layer`] that wraps services in [`KindeWebhook`], so that only
+/// verified Kinde webhooks reach them.
 ///
 /// Cheap to clone: clones share one [`Verifier`], and so one JWKS cache.
 ///
@@ -79,7 +79,7 @@ impl KindeWebhookLayer {
     ///
     /// The hook is not called for a body over the token size limit (413) or a
     /// body that fails to arrive (400): the layer detects those itself, before
-    /// any [`Error`] exists, and answers them with its JSON body.
+    /// any [`Error`] exists, and responds with its own JSON body.
     ///
     /// ```
     /// use http::{Response, StatusCode};

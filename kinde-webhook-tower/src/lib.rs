@@ -25,7 +25,7 @@
 //!
 //! [`KindeWebhookLayer`] wraps a service in [`KindeWebhook`], which reads the
 //! body of each `POST` under the verifier's token size limit, verifies it with
-//! a [`kinde_webhook::Verifier`], and either answers the rejection itself
+//! a [`kinde_webhook::Verifier`], and either responds with the rejection itself
 //! (400, 401, 413, or 503 with `Retry-After`, with a short JSON body) or calls
 //! the inner service with the verified [`Event`](kinde_webhook::Event) in the
 //! request extensions. Other methods pass through untouched. The

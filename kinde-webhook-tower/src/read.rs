@@ -10,7 +10,7 @@ use http_body_util::{LengthLimitError, Limited};
 use crate::body::{BoxError, ResponseBody};
 use crate::rejection::json_error;
 
-/// Why the body could not be read.
+/// A failure to read the body within the limit.
 #[derive(Debug)]
 pub(crate) enum ReadError {
     /// The body is over the limit. `declared` is the `Content-Length` or size
@@ -57,8 +57,8 @@ impl ReadError {
 }
 
 /// Reads the whole body, or stops as soon as it is known to exceed `limit`
-/// bytes: before reading when `Content-Length` or the body's size hint says
-/// so, otherwise at the first byte past the limit.
+/// bytes: before reading when `Content-Length` or the body's size hint shows
+/// it, otherwise at the first byte past the limit.
 pub(crate) async fn read_limited<B>(
     headers: &HeaderMap,
     body: B,

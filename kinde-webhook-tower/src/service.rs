@@ -20,10 +20,10 @@ use crate::verify::verify_then_call;
 ///
 /// For a `POST` request it:
 ///
-/// 1. answers 413 when `Content-Length` (or the body's size hint) is over the
+/// 1. responds 413 when `Content-Length` (or the body's size hint) is over the
 ///    verifier's [`max_token_size`](Verifier::max_token_size), before reading;
-/// 2. reads the whole body, and answers 413 as soon as it passes the limit;
-/// 3. verifies the body with the [`Verifier`], and answers a failure with the
+/// 2. reads the whole body, and responds 413 as soon as it passes the limit;
+/// 3. verifies the body with the [`Verifier`], and responds to a failure with the
 ///    status of [`Error::status`](kinde_webhook::Error::status) (400, 401 or
 ///    503 with `Retry-After`) and a short JSON body;
 /// 4. inserts the verified [`Event`](kinde_webhook::Event) into the request
@@ -31,7 +31,7 @@ use crate::verify::verify_then_call;
 ///    original bytes (`ReqBody::from(bytes)`).
 ///
 /// Requests with any other method reach the inner service untouched, so a
-/// router behind the layer still answers 405 for them.
+/// router behind the layer still responds 405 for them.
 ///
 /// The request body type must be constructible from [`Bytes`], as axum's
 /// `Body` and `http_body_util::Full<Bytes>` are. Map a body that is not, such

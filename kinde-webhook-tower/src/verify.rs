@@ -14,8 +14,8 @@ use crate::read::{ReadError, read_limited};
 use crate::rejection::reject;
 
 /// Reads and verifies the webhook, then calls `inner` with the event in the
-/// request extensions and the original bytes as the body. Rejections are
-/// answered here and never reach `inner`.
+/// request extensions and the original bytes as the body. Rejections get
+/// their response here and never reach `inner`.
 pub(crate) async fn verify_then_call<S, ReqBody, ResBody>(
     config: Arc<Config>,
     mut inner: S,

@@ -2,7 +2,7 @@
 //!
 //! The bodies that must be rejected before their end never end: the stream
 //! sends its bytes and then stays pending. A layer that waited for the whole
-//! body would never answer, so each request runs under a generous guard that
+//! body would never respond, so each request runs under a generous guard that
 //! turns such a hang into a failure.
 
 mod common;
@@ -21,7 +21,7 @@ const KIB: usize = 1024;
 /// How long a request may take before the test calls it a hang.
 const HANG_GUARD: Duration = Duration::from_secs(60);
 
-/// A body stream of `total` bytes in 1 KiB chunks that then never ends.
+/// Builds a body stream of `total` bytes in 1 KiB chunks that then never ends.
 fn endless_body(total: usize) -> impl Stream<Item = Result<Bytes, Infallible>> + Send + 'static {
     let chunks = total / KIB;
     stream::iter((0..chunks).map(|_| Ok(Bytes::from(vec![b'a'; KIB])))).chain(stream::pending())
@@ -30,8 +30,8 @@ fn endless_body(total: usize) -> impl Stream<Item = Result<Bytes, Infallible>> +
 async fn send_guarded(request: reqwest::RequestBuilder) -> reqwest::Response {
     tokio::time::timeout(HANG_GUARD, request.send())
         .await
-        .expect("the layer answered without waiting for the end of the body")
-        .expect("the test server answers")
+        .expect("the layer responded before the end of the body")
+        .expect("the test server responds")
 }
 
 #[tokio::test]
@@ -139,7 +139,7 @@ async fn chunked_body_at_configured_limit_is_verified() {
 }
 
 #[tokio::test]
-async fn chunked_body_one_byte_over_configured_limit_gives_413() {
+async fn chunked_body_over_configured_limit_gives_413() {
     let issuer = TestIssuer::start().await;
     let token = issuer.sign(&samples::user_created().to_json());
     let verifier = issuer

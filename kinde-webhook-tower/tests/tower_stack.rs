@@ -14,7 +14,7 @@ use kinde_webhook::testing::{TestIssuer, TestKey, samples};
 use kinde_webhook_tower::{KindeWebhook, KindeWebhookLayer, ResponseBody};
 use tower::{Service, ServiceBuilder, ServiceExt as _, service_fn};
 
-/// The inner service of the tests: counts calls and answers 200 with
+/// The inner service of the tests: counts calls and responds 200 with
 /// `"{event_id or -}|{body}"`.
 fn inner_service(
     calls: Arc<AtomicUsize>,

@@ -40,7 +40,7 @@ impl Calls {
     }
 }
 
-/// The webhook handler of the test app: records the call and answers 200
+/// The webhook handler of the test app: records the call and responds 200
 /// with `"{event_id} {source}"`.
 pub async fn on_webhook(
     State(calls): State<Calls>,
@@ -94,7 +94,7 @@ pub async fn post_jwt(url: &str, body: impl Into<reqwest::Body>) -> reqwest::Res
         .body(body)
         .send()
         .await
-        .expect("the test server answers")
+        .expect("the test server responds")
 }
 
 /// Reads a JSON response body.
