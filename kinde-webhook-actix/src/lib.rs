@@ -1,4 +1,5 @@
-//! Verified Kinde webhooks for actix-web: the [`KindeEvent`] extractor.
+//! Verified Kinde webhooks for actix-web: the [`KindeEvent`] extractor and
+//! the [`KindeIdempotency`] middleware.
 //!
 //! An actix-web app adds Kinde webhooks with one route. The extractor reads
 //! the body, verifies the signed JWT against the business's JWKS with the
@@ -42,6 +43,10 @@
 //! cannot be fetched. [`KindeWebhookError`] lists every case, and
 //! [`KindeWebhookConfig::error_handler`] replaces the response.
 //!
+//! Kinde delivers at least once. To run the handler once per event, wrap the
+//! webhook resource in [`KindeIdempotency`] with a store shared by all
+//! workers (and, through Redis, by all instances).
+//!
 //! Accepted events are logged at `debug` with their id, type and source, and
 //! rejections at `info` with the reason and the `kid`, through `tracing`.
 //! Neither the token nor the body is ever logged.
@@ -55,11 +60,13 @@ mod body;
 mod config;
 mod error;
 mod extractor;
+mod idempotency;
 mod verify;
 
 pub use config::KindeWebhookConfig;
 pub use error::KindeWebhookError;
 pub use extractor::KindeEvent;
+pub use idempotency::{KindeIdempotency, KindeIdempotencyMiddleware};
 
 /// The core crate, re-exported so that its version always matches this crate's.
 pub use kinde_webhook;
