@@ -6,6 +6,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use http::Response;
 use http_body::Body;
+use kinde_webhook::idempotency::{Idempotency, IdempotencyStore};
 use kinde_webhook::{Error, Verifier};
 use tower::Layer;
 
@@ -55,6 +56,7 @@ pub struct KindeWebhookLayer {
 pub(crate) struct Config {
     pub(crate) verifier: Verifier,
     pub(crate) on_rejection: Option<RejectionHook>,
+    pub(crate) idempotency: Option<Idempotency>,
 }
 
 impl KindeWebhookLayer {
@@ -64,6 +66,7 @@ impl KindeWebhookLayer {
             config: Config {
                 verifier,
                 on_rejection: None,
+                idempotency: None,
             },
         }
     }
@@ -77,9 +80,12 @@ impl KindeWebhookLayer {
     /// as `http_body_util::Full<Bytes>`, `String` or axum's `Body`. The layer
     /// still logs the rejection.
     ///
-    /// The hook is not called for a body over the token size limit (413) or a
-    /// body that fails to arrive (400): the layer detects those itself, before
-    /// any [`Error`] exists, and responds with its own JSON body.
+    /// The hook gets every [`Error`]: verification failures, a body over the
+    /// token size limit ([`ErrorKind::PayloadTooLarge`](kinde_webhook::ErrorKind::PayloadTooLarge)),
+    /// a body that fails to arrive (`MalformedToken`), and an unreachable
+    /// idempotency store (`StoreUnavailable`). The idempotency responses that
+    /// are not errors (200 for a duplicate, 409 for one in progress) do not
+    /// go through it.
     ///
     /// ```
     /// use http::{Response, StatusCode};
@@ -97,8 +103,6 @@ impl KindeWebhookLayer {
     /// # Ok(())
     /// # }
     /// ```
-    // NOTE: the core `Error` has no public constructor, so the layer cannot
-    // hand its own 413 and 400 rejections to the hook.
     pub fn on_rejection<F, B>(mut self, hook: F) -> Self
     where
         F: Fn(&Error) -> Response<B> + Send + Sync + 'static,
@@ -106,6 +110,50 @@ impl KindeWebhookLayer {
         B::Error: Into<BoxError>,
     {
         self.config.on_rejection = Some(rejection::hook(hook));
+        self
+    }
+
+    /// Turns on de-duplication by the signed `event_id`, with `store` recording
+    /// which events were handled.
+    ///
+    /// Kinde delivers at least once, so one event can arrive several times,
+    /// even while an earlier delivery is still being handled. With a store, a
+    /// verified event is claimed before the inner service runs:
+    ///
+    /// - an event already handled gets `200 OK` with
+    ///   `{"status":"duplicate","event_id":"..."}` and the inner service is
+    ///   not called;
+    /// - an event whose earlier delivery is still being handled gets
+    ///   `409 Conflict` with `Retry-After: 5` and a JSON body;
+    /// - an unreachable store gets `503 Service Unavailable` with
+    ///   `Retry-After: 30` (through the rejection hook when one is set), and
+    ///   the inner service is not called.
+    ///
+    /// A 2xx response of the inner service marks the event completed. Any
+    /// other status, an error or a panic releases the claim, so the next
+    /// delivery runs the inner service again. Use a shared store such as
+    /// `RedisStore` (feature `redis`) when several instances receive webhooks.
+    ///
+    /// ```
+    /// use kinde_webhook::Verifier;
+    /// use kinde_webhook::idempotency::MemoryStore;
+    /// use kinde_webhook_tower::KindeWebhookLayer;
+    ///
+    /// # fn main() -> Result<(), kinde_webhook::Error> {
+    /// let verifier = Verifier::builder("https://yourbiz.kinde.com").build()?;
+    /// let layer = KindeWebhookLayer::new(verifier).idempotency(MemoryStore::new());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn idempotency(self, store: impl IdempotencyStore) -> Self {
+        self.with_idempotency(Idempotency::new(store))
+    }
+
+    /// Turns on de-duplication with an [`Idempotency`] handle, for a store
+    /// that is shared with other layers or other code. See
+    /// [`idempotency`](Self::idempotency) for the responses.
+    pub fn with_idempotency(mut self, idempotency: Idempotency) -> Self {
+        self.config.idempotency = Some(idempotency);
         self
     }
 
@@ -137,6 +185,7 @@ impl fmt::Debug for Config {
                 "on_rejection",
                 &self.on_rejection.as_ref().map(|_| "custom"),
             )
+            .field("idempotency", &self.idempotency)
             .finish()
     }
 }

@@ -32,6 +32,10 @@
 //! [`KindeEvent`] extractor takes the event out in an axum handler; a plain
 //! tower service reads it with `request.extensions().get::<Event>()`.
 //!
+//! Kinde delivers at least once. [`KindeWebhookLayer::idempotency`] adds
+//! de-duplication by the signed `event_id`, so that the handler runs once per
+//! event even when deliveries repeat or overlap.
+//!
 //! Accepted events are logged at `debug` with their id, type and source,
 //! rejections at `info` with the reason and `kid`, and failures to verify
 //! anything (the JWKS being unreachable) at `warn`. The token and the body
@@ -43,6 +47,8 @@
 //!   `kinde-webhook`. One of them is needed; with both, aws-lc-rs is used.
 //! - `axum` (default): the [`KindeEvent`] extractor. The layer itself works
 //!   without it.
+//! - `redis`: `kinde_webhook::idempotency::RedisStore`, an idempotency store
+//!   shared by several instances, for [`KindeWebhookLayer::idempotency`].
 
 #![forbid(unsafe_code)]
 
@@ -50,6 +56,7 @@ mod body;
 #[cfg(feature = "axum")]
 mod extract;
 mod future;
+mod idempotency;
 mod layer;
 mod read;
 mod rejection;

@@ -54,17 +54,6 @@ pub(crate) fn json<B>(status: StatusCode, body: String) -> Response<ResponseBody
     response
 }
 
-/// Builds a response with a JSON body of the core error shape,
-/// `{"error": code, "reason": reason}`, for failures the layer detects itself.
-pub(crate) fn json_error<B>(
-    status: StatusCode,
-    code: &str,
-    reason: &str,
-) -> Response<ResponseBody<B>> {
-    let body = serde_json::json!({ "error": code, "reason": reason }).to_string();
-    json(status, body)
-}
-
 /// Sets `Retry-After` in whole seconds.
 pub(crate) fn set_retry_after<B>(response: &mut Response<B>, retry_after: Duration) {
     response
