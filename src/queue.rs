@@ -1,0 +1,194 @@
+//! The bounded in-process email queue and the worker that sends from it.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use mailgun_lite::Client;
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+use crate::email::WelcomeEmail;
+
+/// The default number of emails the queue holds.
+pub const DEFAULT_QUEUE_CAPACITY: usize = 1024;
+
+/// How long a shutdown waits for queued emails to be sent.
+pub const DEFAULT_DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The sending side of the queue. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct EmailQueue {
+    sender: mpsc::Sender<WelcomeEmail>,
+    capacity: usize,
+}
+
+/// Why an email could not be queued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnqueueError {
+    /// The queue holds its maximum: answer 503 so Kinde redelivers later.
+    Full,
+    /// The app is shutting down.
+    Closed,
+}
+
+/// The task that sends queued emails, one at a time, with mailgun-lite's retries.
+#[derive(Debug)]
+pub struct EmailWorker {
+    shutdown: oneshot::Sender<Instant>,
+    task: JoinHandle<DrainReport>,
+    sent: Arc<AtomicUsize>,
+}
+
+/// What a shutdown drain achieved.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct DrainReport {
+    /// The emails sent during the drain.
+    pub sent: usize,
+    /// The event ids whose emails were left unsent when the drain time ran out.
+    pub unsent: Vec<String>,
+}
+
+/// Starts the worker and returns the queue that feeds it.
+pub fn start(client: Client, capacity: usize) -> (EmailQueue, EmailWorker) {
+    let (sender, receiver) = mpsc::channel(capacity.max(1));
+    let (shutdown, shutdown_signal) = oneshot::channel();
+    let sent = Arc::new(AtomicUsize::new(0));
+
+    let task = tokio::spawn(run(client, receiver, shutdown_signal, Arc::clone(&sent)));
+    let queue = EmailQueue {
+        sender,
+        capacity: capacity.max(1),
+    };
+    (
+        queue,
+        EmailWorker {
+            shutdown,
+            task,
+            sent,
+        },
+    )
+}
+
+impl EmailQueue {
+    /// Queues an email without waiting.
+    pub fn try_enqueue(&self, email: WelcomeEmail) -> Result<(), EnqueueError> {
+        self.sender.try_send(email).map_err(|error| match error {
+            mpsc::error::TrySendError::Full(_) => EnqueueError::Full,
+            mpsc::error::TrySendError::Closed(_) => EnqueueError::Closed,
+        })
+    }
+
+    /// Returns how many emails wait in the queue.
+    pub fn depth(&self) -> usize {
+        self.capacity - self.sender.capacity()
+    }
+
+    /// Returns the maximum number of emails the queue holds.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+}
+
+impl EmailWorker {
+    /// Returns how many emails Mailgun accepted so far.
+    pub fn sent_count(&self) -> usize {
+        self.sent.load(Ordering::SeqCst)
+    }
+
+    /// Stops taking new emails and sends what is queued, for at most
+    /// `timeout`. Each email left unsent is logged at `error` with its event id.
+    pub async fn drain(self, timeout: Duration) -> DrainReport {
+        let deadline = Instant::now() + timeout;
+        // The worker has ended only if its task already finished; then the join below reports it.
+        let _ = self.shutdown.send(deadline);
+
+        match self.task.await {
+            Ok(report) => report,
+            Err(error) => {
+                tracing::error!(error = %error, "the email worker ended abnormally");
+                DrainReport::default()
+            }
+        }
+    }
+}
+
+async fn run(
+    client: Client,
+    mut receiver: mpsc::Receiver<WelcomeEmail>,
+    mut shutdown: oneshot::Receiver<Instant>,
+    sent: Arc<AtomicUsize>,
+) -> DrainReport {
+    loop {
+        tokio::select! {
+            biased;
+            deadline = &mut shutdown => {
+                let deadline = deadline.unwrap_or_else(|_| Instant::now());
+                return drain(&client, receiver, deadline, &sent).await;
+            }
+            email = receiver.recv() => match email {
+                Some(email) => {
+                    send(&client, &email, &sent).await;
+                }
+                None => return DrainReport::default(),
+            },
+        }
+    }
+}
+
+async fn drain(
+    client: &Client,
+    mut receiver: mpsc::Receiver<WelcomeEmail>,
+    deadline: Instant,
+    sent: &AtomicUsize,
+) -> DrainReport {
+    receiver.close();
+    tracing::info!(queued = receiver.len(), "draining the email queue");
+
+    let mut report = DrainReport::default();
+    while let Some(email) = receiver.recv().await {
+        let event_id = email.event_id.clone();
+        match tokio::time::timeout_at(deadline, send(client, &email, sent)).await {
+            Ok(true) => report.sent += 1,
+            Ok(false) => {}
+            Err(_) => {
+                report.unsent.push(event_id);
+                break;
+            }
+        }
+    }
+
+    while let Ok(email) = receiver.try_recv() {
+        report.unsent.push(email.event_id);
+    }
+    for event_id in &report.unsent {
+        tracing::error!(event_id = %event_id, "welcome email left unsent at shutdown");
+    }
+    tracing::info!(
+        sent = report.sent,
+        unsent = report.unsent.len(),
+        "email queue drained"
+    );
+    report
+}
+
+/// Sends one email and logs the outcome. Returns whether Mailgun accepted it.
+async fn send(client: &Client, email: &WelcomeEmail, sent: &AtomicUsize) -> bool {
+    match client.send(&email.message).await {
+        Ok(accepted) => {
+            sent.fetch_add(1, Ordering::SeqCst);
+            tracing::info!(event_id = %email.event_id, mailgun_id = %accepted.id(), "welcome email sent");
+            true
+        }
+        Err(error) => {
+            tracing::error!(
+                event_id = %email.event_id,
+                status = ?error.status().map(|status| status.as_u16()),
+                error = %error,
+                "welcome email not sent"
+            );
+            false
+        }
+    }
+}
