@@ -1,8 +1,9 @@
-//! The welcome app on actix-web, with the `KindeEvent` extractor.
+//! The welcome app on actix-web, with the `KindeEvent` extractor and the
+//! `KindeIdempotency` middleware.
 
 use actix_web::http::StatusCode;
 use actix_web::{App, HttpResponse, HttpServer, web};
-use kinde_webhook_actix::{KindeEvent, KindeWebhookConfig};
+use kinde_webhook_actix::{KindeEvent, KindeIdempotency, KindeWebhookConfig};
 use tokio::sync::oneshot;
 
 use crate::app::{AppSettings, AppState, RunningApp, start_parts};
@@ -21,12 +22,17 @@ pub async fn start(
     let (state, worker) = start_parts(&settings);
     let queue = state.welcome.queue().clone();
     let config = KindeWebhookConfig::new(settings.verifier.clone());
+    let idempotency = settings.idempotency.clone();
 
     let server = HttpServer::new(move || {
         App::new()
             .app_data(web::Data::new(state.clone()))
             .app_data(config.clone())
-            .service(web::resource("/webhooks/kinde").route(web::post().to(on_webhook)))
+            .service(
+                web::resource("/webhooks/kinde")
+                    .wrap(KindeIdempotency::new(idempotency.clone()))
+                    .route(web::post().to(on_webhook)),
+            )
             .route("/healthz", web::get().to(health))
     })
     .workers(WORKERS)

@@ -14,7 +14,8 @@ use crate::welcome::Outcome;
 
 /// Builds the router: `POST /webhooks/kinde` and `GET /healthz`.
 pub(crate) fn router(state: AppState, settings: &AppSettings) -> Router {
-    let layer = KindeWebhookLayer::new(settings.verifier.clone()); // IDEMPOTENCY_PENDING
+    let layer = KindeWebhookLayer::new(settings.verifier.clone())
+        .with_idempotency(settings.idempotency.clone());
 
     Router::new()
         .route("/webhooks/kinde", post(on_webhook).layer(layer))
