@@ -69,7 +69,8 @@ impl ClientBuilder {
     }
 
     /// Sets the API base URL, such as `http://127.0.0.1:8025` for a test
-    /// double or the URL of a proxy; `/v3/{domain}/messages` is appended to it.
+    /// double or the URL of a proxy. The client appends
+    /// `/v3/{domain}/messages` to it.
     pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
         self.base_url = Some(base_url.into());
         self
@@ -78,7 +79,7 @@ impl ClientBuilder {
     /// Uses `client` for requests instead of building one, to share its
     /// connection pool or its TLS and proxy settings.
     ///
-    /// The [`timeout`](Self::timeout) still applies to each request; the
+    /// The [`timeout`](Self::timeout) still applies to each request. The
     /// [`connect_timeout`](Self::connect_timeout) and the "no redirects" rule
     /// of the built client do not, because they are settings of `client`.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {

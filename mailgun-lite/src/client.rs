@@ -52,7 +52,7 @@ impl Client {
     }
 
     /// Creates a client from `MAILGUN_API_KEY`, `MAILGUN_DOMAIN`,
-    /// `MAILGUN_REGION` and `MAILGUN_BASE_URL`; see
+    /// `MAILGUN_REGION` and `MAILGUN_BASE_URL`, as described at
     /// [`ClientBuilder::from_env`].
     ///
     /// # Errors
@@ -81,7 +81,7 @@ impl Client {
     /// # Errors
     ///
     /// [`ErrorKind::InvalidMessage`](crate::ErrorKind::InvalidMessage) before
-    /// any request when the message is invalid; otherwise the error of the
+    /// any request when the message is invalid. Otherwise the error of the
     /// last attempt. See [`ErrorKind`](crate::ErrorKind) for each cause.
     pub async fn send(&self, message: &Message) -> Result<Sent, Error> {
         let encoded = encode(message)?;

@@ -35,7 +35,8 @@ pub(crate) struct EncodedMessage {
 }
 
 impl EncodedMessage {
-    /// Builds a fresh form for one attempt; a reqwest form cannot be reused.
+    /// Builds a fresh form for one attempt, because a reqwest form cannot be
+    /// reused.
     pub(crate) fn to_form(&self) -> Result<Form, Error> {
         let mut form = Form::new();
         for (name, value) in &self.fields {

@@ -14,17 +14,14 @@ pub(crate) fn from_lookup(
 ) -> Result<ClientBuilder, Error> {
     let mut problems = Vec::new();
     let mut read = |name: &str, required: bool| -> Option<String> {
-        match lookup(name).map(OsString::into_string) {
-            None if required => problems.push(format!("{name} is not set")),
-            None => {}
-            Some(Err(_)) => problems.push(format!("{name} is not valid UTF-8")),
-            Some(Ok(value)) if value.trim().is_empty() => {
-                if required {
-                    problems.push(format!("{name} is empty"));
-                }
-            }
-            Some(Ok(value)) => return Some(value.trim().to_owned()),
-        }
+        let problem = match lookup(name).map(OsString::into_string) {
+            Some(Ok(value)) if !value.trim().is_empty() => return Some(value.trim().to_owned()),
+            Some(Err(_)) => "is not valid UTF-8",
+            Some(Ok(_)) if required => "is empty",
+            None if required => "is not set",
+            _ => return None,
+        };
+        problems.push(format!("{name} {problem}"));
         None
     };
     let api_key = read("MAILGUN_API_KEY", true);

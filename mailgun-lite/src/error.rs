@@ -10,7 +10,7 @@ pub(crate) const BODY_SNIPPET_CHARS: usize = 512;
 
 /// An error from building a client, validating a message or sending it.
 ///
-/// The [`kind`](Error::kind) says what failed. Queries such as
+/// The [`kind`](Error::kind) names the cause. Queries such as
 /// [`is_retryable`](Error::is_retryable), [`status`](Error::status) and
 /// [`retry_after`](Error::retry_after) give the details a caller acts on.
 /// Neither `Display` nor `Debug` ever contains the API key.

@@ -20,19 +20,20 @@
 //!
 //! What the crate takes care of:
 //!
-//! - **Validation before sending.** A message without a sender, recipient or
-//!   body, with both `html` and `template`, with more than 1000 recipients or
-//!   10 tags, with CR or LF in a header, name or address, or with a file
-//!   without a file name fails with [`ErrorKind::InvalidMessage`], naming the
-//!   field, before any request is made.
+//! - **Validation before sending.** Some messages fail with
+//!   [`ErrorKind::InvalidMessage`] before any request is made, and the error
+//!   names the field. These are messages without a sender, recipient or body,
+//!   with both `html` and `template`, or with more than 1000 recipients or
+//!   10 tags. CR or LF in a header, name or address, and a file without a
+//!   file name, are rejected too.
 //! - **Display names.** [`Mailbox`] quotes names that need it and encodes
 //!   non-ASCII names as RFC 2047 encoded-words.
 //! - **Errors that say what to do.** A 401 or 404 points at the API key and
-//!   the region; a 200 that is not from the Messages API (a wrong base URL
+//!   the region. A 200 that is not from the Messages API (a wrong base URL
 //!   returns the text `Mailgun Magnificent API`) is an
 //!   [`ErrorKind::WrongBaseUrl`] error, not a success.
-//! - **Retries.** Rate limits (429, 420) wait as long as Mailgun asks; 5xx
-//!   statuses and connection failures back off exponentially with jitter.
+//! - **Retries.** Rate limits (429, 420) wait as long as Mailgun requests.
+//!   5xx statuses and connection failures back off exponentially with jitter.
 //!   See [`RetryPolicy`], including why a retried 5xx can in rare cases
 //!   deliver an email twice.
 //! - **Secrets.** The API key never appears in `Debug`, `Display`, errors or

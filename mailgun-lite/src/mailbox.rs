@@ -11,11 +11,10 @@ use crate::error::Error;
 /// An email address with an optional display name, as used in `from`, `to`,
 /// `cc`, `bcc` and `Reply-To`.
 ///
-/// A display name is written the way RFC 5322 wants it: left bare when it is
-/// plain words, put in quotes (with `"` and `\` escaped) when it contains
-/// punctuation such as a comma, and encoded as RFC 2047 encoded-words when it
-/// contains non-ASCII characters, because Mailgun mangles raw non-ASCII names
-/// that also contain punctuation.
+/// A display name is written as RFC 5322 requires. Plain words stay bare. A
+/// name with punctuation such as a comma is quoted, with `"` and `\` escaped.
+/// A name with non-ASCII characters is encoded as RFC 2047 encoded-words,
+/// because Mailgun mangles raw non-ASCII names that also contain punctuation.
 ///
 /// ```
 /// use mailgun_lite::Mailbox;
@@ -89,7 +88,7 @@ impl fmt::Display for Mailbox {
 }
 
 impl From<&str> for Mailbox {
-    /// Parses `address` or `Display Name <address>`; a quoted display name is
+    /// Parses `address` or `Display Name <address>`. A quoted display name is
     /// unquoted, so it is quoted again correctly when sent.
     fn from(text: &str) -> Self {
         let text = text.trim();
@@ -152,8 +151,8 @@ fn validate_address(field: &str, address: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// Removes the quotes and backslash escapes of an RFC 5322 quoted-string;
-/// other text is returned unchanged.
+/// Removes the quotes and backslash escapes of an RFC 5322 quoted-string.
+/// Other text is returned unchanged.
 fn unquote(name: &str) -> Cow<'_, str> {
     let Some(inner) = name
         .strip_prefix('"')

@@ -15,12 +15,12 @@ pub const CORRELATION_ID_VARIABLE: &str = "correlation-id";
 
 /// An email to send through Mailgun's Messages API.
 ///
-/// Build it with chained calls; [`Client::send`](crate::Client::send)
+/// Build it with chained calls. [`Client::send`](crate::Client::send)
 /// validates it before any request is made. Repeated calls to [`to`](Self::to),
 /// [`cc`](Self::cc), [`bcc`](Self::bcc), [`tag`](Self::tag),
 /// [`header`](Self::header), [`variable`](Self::variable),
-/// [`attachment`](Self::attachment) and [`inline`](Self::inline) add values;
-/// the other setters replace the previous value.
+/// [`attachment`](Self::attachment) and [`inline`](Self::inline) add values.
+/// The other setters replace the previous value.
 ///
 /// ```
 /// use mailgun_lite::Message;
@@ -162,8 +162,8 @@ impl Message {
         self
     }
 
-    /// Sets the template version (`t:version`); the active version is used
-    /// without it.
+    /// Sets the template version (`t:version`). Without it, Mailgun uses the
+    /// active version.
     pub fn template_version(mut self, version: impl Into<String>) -> Self {
         self.template_version = Some(version.into());
         self
@@ -196,7 +196,7 @@ impl Message {
     }
 
     /// Adds a custom header (`h:{name}`), such as `List-Unsubscribe`. The name
-    /// must be ASCII; neither name nor value may contain CR or LF.
+    /// must be ASCII, and neither name nor value may contain CR or LF.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.headers.push((name.into(), value.into()));
         self
@@ -249,8 +249,8 @@ impl Message {
         self
     }
 
-    /// Turns open tracking on or off (`o:tracking-opens`); it needs an HTML
-    /// part.
+    /// Turns open tracking on or off (`o:tracking-opens`). Open tracking
+    /// needs an HTML part.
     pub fn tracking_opens(mut self, enabled: bool) -> Self {
         self.tracking_opens = Some(enabled);
         self
@@ -308,7 +308,7 @@ impl Message {
 }
 
 impl fmt::Debug for Message {
-    /// Writes the envelope and options; bodies and file contents are shown
+    /// Writes the envelope and options. Bodies and file contents are shown
     /// only by their length, so a log line never carries an email body.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let length = |body: &Option<String>| body.as_ref().map(String::len);

@@ -10,15 +10,15 @@ use time::OffsetDateTime;
 use crate::error::{Error, ErrorKind, truncate};
 use crate::retry_after::requested_wait;
 
-/// Maximum number of response body bytes read. Mailgun's bodies are small;
-/// a wrong base URL can return a large page.
+/// Maximum number of response body bytes read. Mailgun's bodies are small,
+/// but a wrong base URL can return a large page.
 const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// Maximum number of characters of Mailgun's message quoted in an error's
 /// `Display`.
 const QUOTED_MESSAGE_CHARS: usize = 200;
 
-/// Mailgun's answer to an accepted message.
+/// Mailgun's response to an accepted message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sent {
     id: String,
@@ -58,13 +58,13 @@ pub(crate) async fn read_response(
     target: &Target<'_>,
 ) -> Result<Sent, Error> {
     let status = response.status();
-    let headers = response.headers().clone();
-    let body = read_body(&mut response, target).await?;
-
     if status.is_success() {
+        let body = read_body(&mut response, target).await?;
         return sent_or_wrong_url(status, &body, target);
     }
 
+    let headers = response.headers().clone();
+    let body = read_body(&mut response, target).await?;
     let wait = requested_wait(&headers, &body, OffsetDateTime::now_utc());
     let error = status_error(status, &body, target);
     Err(error
@@ -114,45 +114,45 @@ fn sent_or_wrong_url(status: StatusCode, body: &str, target: &Target<'_>) -> Res
 }
 
 fn status_error(status: StatusCode, body: &str, target: &Target<'_>) -> Error {
-    let said = mailgun_message(body);
+    let detail = mailgun_message(body);
     let domain = target.domain;
     let base_url = target.base_url;
     let (kind, message) = match status.as_u16() {
         400 => (
             ErrorKind::BadRequest,
-            format!("Mailgun rejected the message ({status}): {said}"),
+            format!("Mailgun rejected the message ({status}): {detail}"),
         ),
         401 => (
             ErrorKind::Unauthorized,
             format!(
-                "Mailgun rejected the API key ({status}: {said}): check that it is a domain \
+                "Mailgun rejected the API key ({status}: {detail}): check that it is a domain \
                  sending key or the primary key (not the public `pubkey-` key) and that \
                  domain `{domain}` belongs to the region of {base_url}"
             ),
         ),
         403 => (
             ErrorKind::Forbidden,
-            format!("Mailgun does not allow domain `{domain}` to send this ({status}): {said}"),
+            format!("Mailgun does not allow domain `{domain}` to send this ({status}): {detail}"),
         ),
         404 => (
             ErrorKind::DomainNotFound,
             format!(
-                "Mailgun did not find domain `{domain}` at {base_url} ({status}: {said}): check \
+                "Mailgun did not find domain `{domain}` at {base_url} ({status}: {detail}): check \
                  the domain name and the region; an EU domain is only known at \
                  https://api.eu.mailgun.net"
             ),
         ),
         413 => (
             ErrorKind::PayloadTooLarge,
-            format!("Mailgun rejected the request as too large ({status}): {said}"),
+            format!("Mailgun rejected the request as too large ({status}): {detail}"),
         ),
         420 | 429 => (
             ErrorKind::RateLimited,
-            format!("Mailgun rate limit reached ({status}): {said}"),
+            format!("Mailgun rate limit reached ({status}): {detail}"),
         ),
         500..=599 => (
             ErrorKind::Server,
-            format!("Mailgun server error ({status}): {said}"),
+            format!("Mailgun server error ({status}): {detail}"),
         ),
         300..=399 => (
             ErrorKind::UnexpectedStatus,
@@ -163,7 +163,7 @@ fn status_error(status: StatusCode, body: &str, target: &Target<'_>) -> Error {
         ),
         _ => (
             ErrorKind::UnexpectedStatus,
-            format!("Mailgun returned {status}: {said}"),
+            format!("Mailgun returned {status}: {detail}"),
         ),
     };
     Error::new(kind, message)

@@ -6,11 +6,11 @@ use rand::Rng as _;
 
 use crate::error::{Error, ErrorKind};
 
-/// How [`Client::send`](crate::Client::send) retries a failed attempt.
+/// The retry policy of [`Client::send`](crate::Client::send).
 ///
-/// Retried: rate limits (429 and 420), 5xx statuses and connection failures;
-/// timeouts only with [`retry_timeouts`](Self::retry_timeouts). Never retried:
-/// every other status, including 400, 401, 402, 403, 404 and 413.
+/// Retried: rate limits (429 and 420), 5xx statuses and connection failures,
+/// and timeouts only with [`retry_timeouts`](Self::retry_timeouts). Never
+/// retried: every other status, including 400, 401, 402, 403, 404 and 413.
 ///
 /// The wait before the next attempt is the one Mailgun asked for (see
 /// [`Error::retry_after`]), or else exponential backoff with jitter. A
@@ -20,9 +20,9 @@ use crate::error::{Error, ErrorKind};
 /// message instead of blocking.
 ///
 /// Mailgun has no idempotency key, so a 5xx after which Mailgun did accept
-/// the message makes a retry deliver it twice. This is rare; set
-/// [`Message::correlation_id`](crate::Message::correlation_id) to be able to
-/// find such duplicates.
+/// the message makes a retry deliver it twice. This happens in rare cases.
+/// Set [`Message::correlation_id`](crate::Message::correlation_id) to be able
+/// to find such duplicates.
 ///
 /// ```
 /// use std::time::Duration;
@@ -57,7 +57,7 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// A policy that makes a single attempt.
+    /// Creates a policy that makes a single attempt.
     pub fn none() -> Self {
         Self::default().max_attempts(1)
     }
@@ -79,8 +79,8 @@ impl RetryPolicy {
     }
 
     /// Sets the longest single wait between attempts (default 30 s). Backoff
-    /// is capped at this value; a wait requested by Mailgun that is longer
-    /// ends the retries instead.
+    /// is capped at this value. A longer wait requested by Mailgun ends the
+    /// retries instead.
     pub fn max_delay(mut self, delay: Duration) -> Self {
         self.max_delay = delay;
         self

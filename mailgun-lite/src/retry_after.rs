@@ -1,4 +1,4 @@
-//! Reading how long Mailgun asks a client to wait before the next attempt.
+//! Parsing the wait that Mailgun requests before the next attempt.
 //!
 //! Mailgun documents no header for this. Its 429 and 420 bodies say "try
 //! again after 120 seconds" or "try again after Mon, 20 Dec 2021 20:33:21

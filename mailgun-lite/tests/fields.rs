@@ -94,6 +94,7 @@ async fn full_message_field_names_in_order() {
 #[tokio::test]
 async fn full_message_field_values() {
     let received = send_and_receive(&full_message()).await;
+
     assert_eq!(
         received.first("from"),
         Some("Acme <welcome@mg.example.test>")
@@ -105,6 +106,7 @@ async fn full_message_field_values() {
     assert_eq!(received.field("cc"), ["cc@example.com"]);
     assert_eq!(received.field("bcc"), ["audit@example.com"]);
     assert_eq!(received.first("h:Reply-To"), Some("support@example.com"));
+
     assert_eq!(received.first("subject"), Some("Welcome to Acme"));
     assert_eq!(received.first("text"), Some("Hello!"));
     assert_eq!(received.first("html"), Some("<p>Hello!</p>"));
@@ -112,14 +114,17 @@ async fn full_message_field_values() {
         received.first("amp-html"),
         Some("<html amp4email><body>Hello!</body></html>")
     );
+
     assert_eq!(received.first("h:X-Campaign"), Some("spring"));
     assert_eq!(
         received.first("h:List-Unsubscribe"),
         Some("<https://example.com/u>")
     );
+
     assert_eq!(received.field("v:user-id"), ["42"]);
     assert_eq!(received.field("v:correlation-id"), ["event-1"]);
     assert_eq!(received.field("o:tag"), ["welcome", "onboarding"]);
+
     assert_eq!(received.first("o:testmode"), Some("yes"));
     assert_eq!(received.first("o:tracking"), Some("yes"));
     assert_eq!(received.first("o:tracking-clicks"), Some("htmlonly"));
@@ -260,6 +265,26 @@ async fn wait_for_messages_times_out() {
         .wait_for_messages(1, std::time::Duration::from_millis(50))
         .await;
     assert!(waited.is_none());
+}
+
+#[tokio::test]
+async fn mock_stops_listening_when_dropped() {
+    let mock = MockMailgun::start().await;
+    let address = mock.address();
+    tokio::net::TcpStream::connect(address).await.unwrap();
+    drop(mock);
+
+    // The server task is aborted on drop and releases the port the next time
+    // the runtime polls it, so give the runtime a few turns.
+    let mut refused = false;
+    for _ in 0..100 {
+        tokio::task::yield_now().await;
+        if tokio::net::TcpStream::connect(address).await.is_err() {
+            refused = true;
+            break;
+        }
+    }
+    assert!(refused, "{address} still accepts connections");
 }
 
 #[tokio::test]

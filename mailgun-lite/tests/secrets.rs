@@ -81,9 +81,9 @@ async fn errors_hide_key() {
         .build()
         .unwrap();
     let error = client.send(&message()).await.unwrap_err();
-    let shown = format!("{error} {error:?}");
-    assert!(!shown.contains(KEY), "{shown}");
-    assert!(shown.contains("API key"), "{shown}");
+    let rendered = format!("{error} {error:?}");
+    assert!(!rendered.contains(KEY), "{rendered}");
+    assert!(rendered.contains("API key"), "{rendered}");
 }
 
 #[tokio::test]
@@ -95,8 +95,8 @@ async fn retry_logs_hide_key_and_body() {
         .with_ansi(false)
         .with_writer(move || writer.clone())
         .finish();
-    // The test runtime has one thread, so the thread-local subscriber sees
-    // the client's and the double's events.
+    // The test runtime has one thread, so the thread-local subscriber
+    // receives the events of both the client and the double.
     let _guard = tracing::subscriber::set_default(subscriber);
 
     let mock = MockMailgun::builder().api_key(KEY).start().await.unwrap();

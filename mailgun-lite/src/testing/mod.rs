@@ -2,7 +2,7 @@
 //!
 //! [`MockMailgun`] is a real HTTP server: it checks HTTP Basic
 //! authentication, parses the multipart body into a [`RecordedMessage`],
-//! and answers the way Mailgun does. It counts requests and TCP connections,
+//! and responds the way Mailgun does. It counts requests and TCP connections,
 //! and can be scripted to fail or delay the next requests.
 //!
 //! ```
@@ -60,7 +60,7 @@ pub const MOCK_DOMAIN: &str = "mg.example.test";
 
 /// A Mailgun Messages API double, listening on `127.0.0.1` on a free port.
 ///
-/// It serves `POST /v3/{domain}/messages` and answers like Mailgun: 200 with
+/// It serves `POST /v3/{domain}/messages` and responds like Mailgun: 200 with
 /// a JSON id for an accepted message, 401 `Forbidden` for a wrong key, 404
 /// for another domain, 400 with a JSON `message` when `from`, `to` or a
 /// body is missing, and 200 `Mailgun Magnificent API` on any other path.
@@ -174,14 +174,14 @@ impl MockMailgun {
         self.state.connections.load(Ordering::SeqCst)
     }
 
-    /// Answers the next `count` requests with `status` and Mailgun's body for
+    /// Fails the next `count` requests with `status` and Mailgun's body for
     /// it (see [`MockReply::status`]), whatever they contain.
     pub fn fail_next(&self, count: usize, status: StatusCode) {
         self.reply_next(count, MockReply::status(status));
     }
 
-    /// Answers the next `count` requests with `reply`. Scripted replies queue
-    /// up behind earlier ones and are used in order.
+    /// Replies to the next `count` requests with `reply`. Scripted replies
+    /// queue up behind earlier ones and are used in order.
     pub fn reply_next(&self, count: usize, reply: MockReply) {
         let mut script = lock(&self.state.script);
         script.extend(std::iter::repeat_n(reply, count));

@@ -83,12 +83,12 @@ impl fmt::Debug for RecordedMessage {
             .fields
             .iter()
             .map(|(name, value)| {
-                let shown = if BODY_FIELDS.contains(&name.as_str()) {
+                let rendered = if BODY_FIELDS.contains(&name.as_str()) {
                     format!("<{} bytes>", value.len())
                 } else {
                     format!("{value:?}")
                 };
-                (name.as_str(), shown)
+                (name.as_str(), rendered)
             })
             .collect();
         f.debug_struct("RecordedMessage")

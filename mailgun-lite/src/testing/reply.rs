@@ -13,7 +13,7 @@ use http::{HeaderName, HeaderValue, StatusCode};
 ///
 /// // A 429 with `Retry-After: 1` and Mailgun's default rate-limit body.
 /// let limited = MockReply::status(StatusCode::TOO_MANY_REQUESTS).retry_after("1");
-/// // A normal answer that takes 5 s, to make a client time out.
+/// // A normal response that takes 5 s, to make a client time out.
 /// let slow = MockReply::delayed(Duration::from_secs(5));
 /// # let _ = (limited, slow);
 /// ```
@@ -26,9 +26,9 @@ pub struct MockReply {
 }
 
 impl MockReply {
-    /// A reply with `status` and the body Mailgun sends with it: plain
-    /// `Forbidden` for 401, JSON `{"message": …}` for most others, and for
-    /// 429 and 420 a message ending in "try again after 1 seconds".
+    /// Creates a reply with `status` and the body Mailgun sends with it. That
+    /// is plain `Forbidden` for 401, JSON `{"message": …}` for most others,
+    /// and for 429 and 420 a message ending in "try again after 1 seconds".
     pub fn status(status: StatusCode) -> Self {
         Self {
             status: Some(status),
@@ -36,8 +36,8 @@ impl MockReply {
         }
     }
 
-    /// The normal reply, sent after `delay`. A message the double accepts
-    /// this way is recorded when the delay ends.
+    /// Creates the normal reply, sent after `delay`. A message the double
+    /// accepts this way is recorded when the delay ends.
     pub fn delayed(delay: Duration) -> Self {
         Self {
             delay: Some(delay),

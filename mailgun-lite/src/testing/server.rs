@@ -1,5 +1,5 @@
-//! The double's HTTP side: accepting connections and answering requests
-//! the way Mailgun's Messages API does.
+//! The double's HTTP server, which accepts connections and responds to
+//! requests the way Mailgun's Messages API does.
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -23,11 +23,11 @@ use tokio::task::JoinSet;
 use super::recorded::{RecordedFile, RecordedMessage};
 use super::reply::{MockReply, default_body};
 
-/// Largest request body the double reads; Mailgun answers 413 above about
+/// Largest request body the double reads. Mailgun returns 413 above about
 /// this size ("request size exceeds 52.4MiB limit").
 const MAX_REQUEST_BYTES: usize = 52_428_800;
 
-/// What the double's server shares with its handle.
+/// State shared by the server tasks and the `MockMailgun` handle.
 pub(crate) struct State {
     pub(crate) api_key: String,
     pub(crate) domain: String,
@@ -116,7 +116,7 @@ async fn route(state: &State, parts: &Parts, body: Bytes) -> Reply {
         .strip_prefix("/v3/")
         .and_then(|rest| rest.strip_suffix("/messages"))
     else {
-        // Mailgun answers 200 with this text on paths it does not serve.
+        // Mailgun returns 200 with this text on paths it does not serve.
         return reply(
             StatusCode::OK,
             "text/plain; charset=utf-8",
