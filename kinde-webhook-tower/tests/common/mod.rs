@@ -103,3 +103,83 @@ pub async fn json_body(response: reqwest::Response) -> serde_json::Value {
     serde_json::from_str(&text)
         .unwrap_or_else(|error| panic!("the body {text:?} is not JSON: {error}"))
 }
+
+/// What one call of [`ScriptedHandler`] does after passing the gate.
+#[derive(Debug, Clone, Copy)]
+pub enum Outcome {
+    /// Responds with this status.
+    Status(StatusCode),
+    /// Panics.
+    Panic,
+}
+
+/// A webhook handler whose calls are counted, can be held at a gate, and
+/// follow a script of outcomes (200 once the script is used up).
+pub struct ScriptedHandler {
+    calls: AtomicUsize,
+    gate: tokio::sync::Semaphore,
+    script: Mutex<std::collections::VecDeque<Outcome>>,
+}
+
+impl ScriptedHandler {
+    /// Creates a handler that passes every call through at once.
+    pub fn open() -> Arc<Self> {
+        Self::with_permits(tokio::sync::Semaphore::MAX_PERMITS)
+    }
+
+    /// Creates a handler that holds every call at the gate until
+    /// [`ScriptedHandler::let_through`] lets it pass.
+    pub fn gated() -> Arc<Self> {
+        Self::with_permits(0)
+    }
+
+    fn with_permits(permits: usize) -> Arc<Self> {
+        Arc::new(Self {
+            calls: AtomicUsize::new(0),
+            gate: tokio::sync::Semaphore::new(permits),
+            script: Mutex::new(std::collections::VecDeque::new()),
+        })
+    }
+
+    /// Queues the outcome of the next unscripted call.
+    pub fn then(&self, outcome: Outcome) {
+        self.script.lock().unwrap().push_back(outcome);
+    }
+
+    /// Lets `calls` held calls pass the gate.
+    pub fn let_through(&self, calls: usize) {
+        self.gate.add_permits(calls);
+    }
+
+    /// Returns how many times the handler was entered.
+    pub fn calls(&self) -> usize {
+        self.calls.load(Ordering::SeqCst)
+    }
+
+    /// Builds an app with `POST /webhooks/kinde` behind `layer`, handled by `handler`.
+    pub fn app(handler: &Arc<Self>, layer: KindeWebhookLayer) -> Router {
+        Router::new()
+            .route("/webhooks/kinde", post(Self::handle).layer(layer))
+            .with_state(Arc::clone(handler))
+    }
+
+    async fn handle(
+        State(handler): State<Arc<Self>>,
+        KindeEvent(event): KindeEvent,
+    ) -> (StatusCode, String) {
+        handler.calls.fetch_add(1, Ordering::SeqCst);
+        handler
+            .gate
+            .acquire()
+            .await
+            .expect("the gate is never closed")
+            .forget();
+
+        let outcome = handler.script.lock().unwrap().pop_front();
+        match outcome {
+            Some(Outcome::Panic) => panic!("the test handler panics on purpose"),
+            Some(Outcome::Status(status)) => (status, format!("handled {}", event.event_id)),
+            None => (StatusCode::OK, format!("handled {}", event.event_id)),
+        }
+    }
+}
