@@ -24,10 +24,10 @@ pub struct EmailQueue {
     capacity: usize,
 }
 
-/// Why an email could not be queued.
+/// The reason an email could not be queued.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EnqueueError {
-    /// The queue holds its maximum: answer 503 so Kinde redelivers later.
+    /// The queue is full, so the webhook gets 503 and Kinde redelivers later.
     Full,
     /// The app is shutting down.
     Closed,
@@ -41,7 +41,7 @@ pub struct EmailWorker {
     sent: Arc<AtomicUsize>,
 }
 
-/// What a shutdown drain achieved.
+/// The result of a shutdown drain.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct DrainReport {
     /// The emails sent during the drain.
