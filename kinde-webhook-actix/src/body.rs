@@ -8,7 +8,7 @@ use futures_util::StreamExt as _;
 use crate::error::{KindeWebhookError, payload_too_large};
 
 /// Reads the whole body, or stops as soon as it is known to exceed `limit`
-/// bytes: before reading when `Content-Length` says so, otherwise at the
+/// bytes: before reading when `Content-Length` exceeds it, otherwise at the
 /// first chunk that goes past the limit.
 pub(crate) async fn read_limited(
     headers: &HeaderMap,

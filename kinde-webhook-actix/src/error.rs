@@ -62,7 +62,9 @@ impl KindeWebhookError {
         Self::local(
             EVENT_IN_PROGRESS,
             StatusCode::CONFLICT,
-            format!("event {event_id} is being handled by another delivery; retry later"),
+            format!(
+                "event {event_id} is still being handled by another delivery, so retry after the Retry-After delay"
+            ),
             Some(IN_PROGRESS_RETRY_AFTER),
         )
     }
@@ -229,7 +231,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn kinde_error_keeps_code_status_and_kid() {
+    fn kinde_error_keeps_code_and_status() {
         let error = KindeWebhookError::from(Error::new(ErrorKind::JwksUnavailable, "JWKS down"));
 
         assert_eq!(error.code(), "jwks_unavailable");

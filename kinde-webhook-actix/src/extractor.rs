@@ -17,9 +17,9 @@ use crate::verify::{VerifiedEvent, log_missing_configuration, verify_request};
 /// verified the request, the extractor takes its event. Otherwise it reads the
 /// body under the verifier's token size limit (a `Content-Length` over the
 /// limit is rejected before reading) and verifies it with the
-/// [`KindeWebhookConfig`] in the app data. Any content type is accepted, since
-/// Kinde has sent the raw JWT as `application/jwt`, `application/json` and
-/// `text/plain`.
+/// [`KindeWebhookConfig`] in the app data. Any content type, or none, is
+/// accepted: Kinde sends the raw JWT as `application/jwt`, and older
+/// deliveries used `application/json`.
 ///
 /// A rejection responds with a [`KindeWebhookError`] (400, 401, 413, or 503
 /// with `Retry-After`), or with what the configured error handler returns, and
@@ -43,7 +43,7 @@ use crate::verify::{VerifiedEvent, log_missing_configuration, verify_request};
 pub struct KindeEvent(pub Event);
 
 impl KindeEvent {
-    /// Returns the event.
+    /// Unwraps the event.
     pub fn into_inner(self) -> Event {
         self.0
     }

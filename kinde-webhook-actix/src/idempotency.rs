@@ -36,8 +36,8 @@ use crate::verify::{VerifiedEvent, log_missing_configuration, log_rejection, ver
 /// abandoned by a panic or a dropped connection is released in the background.
 /// Other methods pass through untouched.
 ///
-/// Wrap only the webhook resource or scope, not the whole `App`: the
-/// middleware treats every `POST` it sees as a Kinde webhook. Build the
+/// Wrap only the webhook resource or scope, not the whole `App`, because the
+/// middleware verifies every `POST` request it receives as a Kinde webhook. Build the
 /// [`Idempotency`] once, outside the `HttpServer::new` closure, so that all
 /// workers share one store:
 ///
@@ -206,7 +206,7 @@ async fn settle<B>(claim: ClaimGuard, result: &Result<ServiceResponse<B>, actix_
             tracing::warn!(
                 event_id = %event_id,
                 error = %error,
-                "could not mark the Kinde event as handled; a redelivery after the lease runs the handler again"
+                "marking the Kinde event as handled failed, so a redelivery after the lease runs the handler again"
             );
         }
         return;
@@ -221,7 +221,7 @@ async fn settle<B>(claim: ClaimGuard, result: &Result<ServiceResponse<B>, actix_
         tracing::warn!(
             event_id = %event_id,
             error = %error,
-            "could not release the claim of a failed Kinde event; redeliveries get 409 until its lease expires"
+            "releasing the claim of a failed Kinde event failed, so redeliveries get 409 until its lease expires"
         );
     }
 }

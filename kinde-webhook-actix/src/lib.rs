@@ -37,7 +37,7 @@
 //! }
 //! ```
 //!
-//! Rejections answer with the status Kinde's retry logic expects: 400 for a
+//! A rejected request gets the status that Kinde's retry logic expects: 400 for a
 //! malformed token, 401 for one that fails verification, 413 for a body over
 //! the verifier's size limit, and 503 with `Retry-After: 30` when the JWKS
 //! cannot be fetched. [`KindeWebhookError`] lists every case, and

@@ -74,7 +74,7 @@ async fn valid_user_created_reaches_handler() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn rejections_answer_their_status_without_calling_handler() {
+async fn rejections_return_status_without_handler() {
     let issuer = TestIssuer::start().await;
     let calls = calls();
     let server = start_with(KindeWebhookConfig::new(issuer.verifier()), &calls);
@@ -378,7 +378,7 @@ async fn every_content_type_is_accepted() {
         None,
     ];
     for content_type in content_types {
-        // Kinde's body may end with a newline; the verifier trims it.
+        // A trailing newline must not matter, because the verifier trims whitespace.
         let token = format!("{}\n", issuer.sign(&samples::user_created()));
         let mut request = client.post(server.webhook_url()).body(token);
         if let Some(content_type) = content_type {

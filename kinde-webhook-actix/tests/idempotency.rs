@@ -63,7 +63,7 @@ fn slow_route() -> actix_web::Route {
     web::post().to(slow_handler)
 }
 
-/// Answers 500 on the first call, fails with an error on the second and
+/// Returns 500 on the first call, fails with an error on the second and
 /// succeeds from the third on.
 async fn failing_handler(
     calls: Calls,

@@ -65,7 +65,7 @@ impl TestServer {
     }
 }
 
-/// Counts handler calls; registered as app data and shared by every worker.
+/// A counter of handler calls. It is registered as app data and shared by every worker.
 pub type Calls = web::Data<AtomicUsize>;
 
 /// Returns a new call counter at zero.
