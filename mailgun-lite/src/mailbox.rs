@@ -130,6 +130,8 @@ fn validate_address(field: &str, address: &str) -> Result<(), Error> {
     if address.is_empty() {
         return Err(Error::invalid_message(field, "address is empty"));
     }
+    // NOTE: this also rejects quoted local parts such as
+    // `"jane doe"@example.com`, which RFC 5322 allows but which are rare.
     if let Some(bad) = address
         .chars()
         .find(|c| c.is_whitespace() || c.is_control() || "<>,;\"()[]\\".contains(*c))
