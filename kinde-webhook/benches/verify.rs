@@ -18,7 +18,10 @@ fn install_provider() {
 
 fn verify_warm(criterion: &mut Criterion) {
     install_provider();
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
 
     let issuer = runtime.block_on(TestIssuer::start());
     let verifier = issuer.verifier();
@@ -37,7 +40,9 @@ fn verify_warm(criterion: &mut Criterion) {
         bencher.iter(|| runtime.block_on(verifier.verify(token.as_bytes())).unwrap());
     });
     group.bench_function("bare_jsonwebtoken_decode", |bencher| {
-        bencher.iter(|| jsonwebtoken::decode::<serde_json::Value>(token.as_bytes(), &key, &validation).unwrap());
+        bencher.iter(|| {
+            jsonwebtoken::decode::<serde_json::Value>(token.as_bytes(), &key, &validation).unwrap()
+        });
     });
     group.finish();
 }

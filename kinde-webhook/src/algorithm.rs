@@ -88,14 +88,17 @@ impl FromStr for Algorithm {
 /// compiled in (as `--all-features` or Cargo's feature unification does).
 /// aws-lc-rs wins when both features are on.
 #[cfg(feature = "aws-lc-rs")]
-pub(crate) static CRYPTO_PROVIDER: &CryptoProvider = &jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER;
+pub(crate) static CRYPTO_PROVIDER: &CryptoProvider =
+    &jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER;
 
 #[cfg(all(feature = "rust-crypto", not(feature = "aws-lc-rs")))]
 pub(crate) static CRYPTO_PROVIDER: &CryptoProvider =
     &jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER;
 
 #[cfg(not(any(feature = "aws-lc-rs", feature = "rust-crypto")))]
-compile_error!("kinde-webhook needs a crypto backend: enable the `aws-lc-rs` or the `rust-crypto` feature");
+compile_error!(
+    "kinde-webhook needs a crypto backend: enable the `aws-lc-rs` or the `rust-crypto` feature"
+);
 
 /// Returns the name of the crypto backend this build verifies with:
 /// `"aws-lc-rs"` or `"rust-crypto"`.

@@ -26,7 +26,10 @@ impl ClaimRules {
             ));
         }
 
-        let now_secs = now.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs_f64();
+        let now_secs = now
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs_f64();
         let leeway = self.leeway.as_secs_f64();
         if let Some(exp) = claims.get("exp") {
             let exp = numeric_date(exp, "exp")?;
@@ -37,7 +40,9 @@ impl ClaimRules {
         if let Some(nbf) = claims.get("nbf") {
             let nbf = numeric_date(nbf, "nbf")?;
             if now_secs + leeway < nbf {
-                return Err(rejected(format!("the token is not valid before {nbf} (Unix time)")));
+                return Err(rejected(format!(
+                    "the token is not valid before {nbf} (Unix time)"
+                )));
             }
         }
 
@@ -49,15 +54,30 @@ impl ClaimRules {
 }
 
 fn numeric_date(value: &Value, name: &str) -> Result<f64, Error> {
-    value
-        .as_f64()
-        .ok_or_else(|| rejected(format!("the token's {name} claim is not a number of seconds")))
+    value.as_f64().ok_or_else(|| {
+        rejected(format!(
+            "the token's {name} claim is not a number of seconds"
+        ))
+    })
 }
 
-fn check_event_age(claims: &Map<String, Value>, max_age: Duration, now: SystemTime) -> Result<(), Error> {
-    let raw = claims.get("timestamp").and_then(Value::as_str).unwrap_or_default();
-    let timestamp = time::OffsetDateTime::parse(raw, &time::format_description::well_known::Rfc3339)
-        .map_err(|_| rejected(format!("the event timestamp {raw:?} is not RFC 3339, so its age cannot be checked")))?;
+fn check_event_age(
+    claims: &Map<String, Value>,
+    max_age: Duration,
+    now: SystemTime,
+) -> Result<(), Error> {
+    let raw = claims
+        .get("timestamp")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let timestamp =
+        time::OffsetDateTime::parse(raw, &time::format_description::well_known::Rfc3339).map_err(
+            |_| {
+                rejected(format!(
+                    "the event timestamp {raw:?} is not RFC 3339, so its age cannot be checked"
+                ))
+            },
+        )?;
 
     let now = time::OffsetDateTime::from(now);
     let age = now - timestamp;
@@ -82,7 +102,10 @@ mod tests {
     const NOW: u64 = 1_714_550_000;
 
     fn rules(max_event_age: Option<Duration>) -> ClaimRules {
-        ClaimRules { leeway: Duration::from_secs(60), max_event_age }
+        ClaimRules {
+            leeway: Duration::from_secs(60),
+            max_event_age,
+        }
     }
 
     fn check(rules: &ClaimRules, claims: Value) -> Result<(), Error> {
@@ -122,7 +145,13 @@ mod tests {
         let unparsable = serde_json::json!({ "timestamp": "yesterday" });
 
         assert!(check(&rules, recent).is_ok());
-        assert_eq!(check(&rules, old).unwrap_err().kind(), ErrorKind::RejectedClaim);
-        assert_eq!(check(&rules, unparsable).unwrap_err().kind(), ErrorKind::RejectedClaim);
+        assert_eq!(
+            check(&rules, old).unwrap_err().kind(),
+            ErrorKind::RejectedClaim
+        );
+        assert_eq!(
+            check(&rules, unparsable).unwrap_err().kind(),
+            ErrorKind::RejectedClaim
+        );
     }
 }

@@ -142,7 +142,9 @@ impl Error {
     /// [`ErrorKind::StoreUnavailable`].
     pub fn retry_after(&self) -> Option<Duration> {
         match self.inner.kind {
-            ErrorKind::JwksUnavailable | ErrorKind::StoreUnavailable => Some(RETRY_AFTER_UNAVAILABLE),
+            ErrorKind::JwksUnavailable | ErrorKind::StoreUnavailable => {
+                Some(RETRY_AFTER_UNAVAILABLE)
+            }
             _ => None,
         }
     }

@@ -105,7 +105,10 @@ impl JwksCache {
 
     /// Fetches the JWKS now, whatever the cache holds, and waits for the result.
     pub(crate) async fn prefetch(self: &Arc<Self>) -> Result<(), Error> {
-        self.fetch_shared().await.map(|_| ()).map_err(|error| clone_error(&error))
+        self.fetch_shared()
+            .await
+            .map(|_| ())
+            .map_err(|error| clone_error(&error))
     }
 
     /// Finds the key for `kid`, fetching the JWKS when the cache cannot answer.
@@ -139,7 +142,11 @@ impl JwksCache {
 
     /// Fetches when nothing usable is cached. After a failure, callers inside
     /// the cooldown get the error at once instead of a new fetch each.
-    async fn key_from_cold_cache(self: &Arc<Self>, kid: &str, now: Instant) -> Result<Arc<VerificationKey>, Error> {
+    async fn key_from_cold_cache(
+        self: &Arc<Self>,
+        kid: &str,
+        now: Instant,
+    ) -> Result<Arc<VerificationKey>, Error> {
         if !self.is_fetching() && self.failed_within_cooldown(now) {
             return Err(Error::new(
                 ErrorKind::JwksUnavailable,
@@ -152,20 +159,29 @@ impl JwksCache {
             .with_kid(kid));
         }
 
-        let snapshot = self.fetch_shared().await.map_err(|error| clone_error(&error).with_kid(kid))?;
+        let snapshot = self
+            .fetch_shared()
+            .await
+            .map_err(|error| clone_error(&error).with_kid(kid))?;
         self.lookup(&snapshot, kid)
     }
 
     /// Refetches for a `kid` the cache does not hold, at most once per
     /// cooldown. Callers arriving while a fetch is in flight share it.
-    async fn refetch_for_unknown_kid(self: &Arc<Self>, kid: &str, now: Instant) -> Result<Arc<VerificationKey>, Error> {
+    async fn refetch_for_unknown_kid(
+        self: &Arc<Self>,
+        kid: &str,
+        now: Instant,
+    ) -> Result<Arc<VerificationKey>, Error> {
         let fetch = {
             let mut times = self.times.lock().unwrap_or_else(PoisonError::into_inner);
             match self.fetch_in_flight() {
                 Some(fetch) => fetch,
                 None => {
                     let cooldown = self.options.refetch_cooldown;
-                    let recent = |time: Option<Instant>| time.is_some_and(|time| now.duration_since(time) < cooldown);
+                    let recent = |time: Option<Instant>| {
+                        time.is_some_and(|time| now.duration_since(time) < cooldown)
+                    };
                     if recent(times.last_unknown_kid_refetch) || recent(times.last_failure) {
                         return Err(self.unknown_kid_error(kid));
                     }
@@ -176,12 +192,18 @@ impl JwksCache {
             }
         };
 
-        let snapshot = fetch.await.map_err(|error| clone_error(&error).with_kid(kid))?;
+        let snapshot = fetch
+            .await
+            .map_err(|error| clone_error(&error).with_kid(kid))?;
         self.lookup(&snapshot, kid)
     }
 
     fn lookup(&self, snapshot: &Snapshot, kid: &str) -> Result<Arc<VerificationKey>, Error> {
-        snapshot.keys.get(kid).cloned().ok_or_else(|| self.unknown_kid_error(kid))
+        snapshot
+            .keys
+            .get(kid)
+            .cloned()
+            .ok_or_else(|| self.unknown_kid_error(kid))
     }
 
     fn unknown_kid_error(&self, kid: &str) -> Error {
@@ -211,14 +233,23 @@ impl JwksCache {
     }
 
     fn fetch_in_flight(&self) -> Option<FetchFuture> {
-        let in_flight = self.in_flight.lock().unwrap_or_else(PoisonError::into_inner);
+        let in_flight = self
+            .in_flight
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         in_flight.as_ref().map(|(_, fetch)| fetch.clone())
     }
 
     /// Forgets the fetch `id` once it has finished, unless a newer one replaced it.
     fn finish_fetch(&self, id: u64) {
-        let mut in_flight = self.in_flight.lock().unwrap_or_else(PoisonError::into_inner);
-        if in_flight.as_ref().is_some_and(|(current, _)| *current == id) {
+        let mut in_flight = self
+            .in_flight
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if in_flight
+            .as_ref()
+            .is_some_and(|(current, _)| *current == id)
+        {
             *in_flight = None;
         }
     }
@@ -233,7 +264,10 @@ impl JwksCache {
     /// Returns the fetch in flight, or starts one. The fetch runs on a spawned
     /// task so that a caller that gives up does not cancel it for the others.
     fn fetch_shared(self: &Arc<Self>) -> FetchFuture {
-        let mut in_flight = self.in_flight.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut in_flight = self
+            .in_flight
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         if let Some((_, fetch)) = in_flight.as_ref() {
             return fetch.clone();
         }
@@ -270,12 +304,19 @@ impl JwksCache {
         match self.fetch().await {
             Ok((keys, ttl)) => {
                 tracing::debug!(jwks = %self.options.url, keys = keys.len(), ttl_secs = ttl.as_secs(), "fetched the JWKS");
-                let snapshot = Arc::new(Snapshot { keys, fetched_at: started, fresh_until: started + ttl });
+                let snapshot = Arc::new(Snapshot {
+                    keys,
+                    fetched_at: started,
+                    fresh_until: started + ttl,
+                });
                 self.current.store(Some(Arc::clone(&snapshot)));
                 Ok(snapshot)
             }
             Err(error) => {
-                self.times.lock().unwrap_or_else(PoisonError::into_inner).last_failure = Some(Instant::now());
+                self.times
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .last_failure = Some(Instant::now());
                 let error = self.describe_failure(error);
                 Err(Arc::new(error))
             }
@@ -289,7 +330,11 @@ impl JwksCache {
         match current.as_deref() {
             Some(snapshot) if self.classify(snapshot, now) != JwksState::Empty => {
                 let age = now.duration_since(snapshot.fetched_at);
-                let message = format!("{}; serving keys cached {} ago", error.message(), format_age(age));
+                let message = format!(
+                    "{}; serving keys cached {} ago",
+                    error.message(),
+                    format_age(age)
+                );
                 tracing::warn!(jwks = %self.options.url, "{message}");
                 Error::new(ErrorKind::JwksUnavailable, message)
             }
@@ -309,8 +354,12 @@ impl JwksCache {
             Err(_) => return Err(self.failure(format!("timed out after {}", format_age(timeout)))),
         };
 
-        let keys = KeySet::parse(&document, &self.options.allowed_algorithms, &self.options.url)
-            .map_err(|error| self.failure(error.message().to_owned()))?;
+        let keys = KeySet::parse(
+            &document,
+            &self.options.allowed_algorithms,
+            &self.options.url,
+        )
+        .map_err(|error| self.failure(error.message().to_owned()))?;
         Ok((keys, ttl))
     }
 
@@ -331,15 +380,26 @@ impl JwksCache {
         }
 
         let max_size = self.options.max_response_size;
-        if response.content_length().is_some_and(|length| length > max_size as u64) {
-            return Err(self.failure(format!("the response is larger than the {max_size}-byte limit")));
+        if response
+            .content_length()
+            .is_some_and(|length| length > max_size as u64)
+        {
+            return Err(self.failure(format!(
+                "the response is larger than the {max_size}-byte limit"
+            )));
         }
 
         let ttl = self.ttl_from(response.headers());
         let mut document = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|error| self.failure(describe_reqwest_error(&error)))? {
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|error| self.failure(describe_reqwest_error(&error)))?
+        {
             if document.len() + chunk.len() > max_size {
-                return Err(self.failure(format!("the response is larger than the {max_size}-byte limit")));
+                return Err(self.failure(format!(
+                    "the response is larger than the {max_size}-byte limit"
+                )));
             }
             document.extend_from_slice(&chunk);
         }
@@ -347,7 +407,10 @@ impl JwksCache {
     }
 
     fn failure(&self, reason: String) -> Error {
-        Error::new(ErrorKind::JwksUnavailable, format!("JWKS fetch from {} failed: {reason}", self.options.url))
+        Error::new(
+            ErrorKind::JwksUnavailable,
+            format!("JWKS fetch from {} failed: {reason}", self.options.url),
+        )
     }
 
     /// Reads `Cache-Control: max-age` and clamps it to the configured bounds.
@@ -418,7 +481,10 @@ mod tests {
     #[test]
     fn max_age_parses_common_forms() {
         assert_eq!(parse_max_age("max-age=600"), Some(Duration::from_secs(600)));
-        assert_eq!(parse_max_age(" Max-Age = \"60\" "), Some(Duration::from_secs(60)));
+        assert_eq!(
+            parse_max_age(" Max-Age = \"60\" "),
+            Some(Duration::from_secs(60))
+        );
         assert_eq!(parse_max_age("public"), None);
         assert_eq!(parse_max_age("max-age=soon"), None);
         assert_eq!(parse_max_age("s-maxage=5"), None);

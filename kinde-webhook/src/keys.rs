@@ -48,11 +48,17 @@ impl KeySet {
     /// Parses a JWKS document, keeping the RSA signing keys of at least 2048
     /// bits whose `alg` (when present) is allowed. Other keys are skipped with
     /// a warning. Fails when the document is not a JWKS or no key is usable.
-    pub(crate) fn parse(document: &[u8], allowed: &[Algorithm], origin: &str) -> Result<Self, Error> {
+    pub(crate) fn parse(
+        document: &[u8],
+        allowed: &[Algorithm],
+        origin: &str,
+    ) -> Result<Self, Error> {
         let raw: RawJwks = serde_json::from_slice(document).map_err(|error| {
             Error::new(
                 ErrorKind::JwksUnavailable,
-                format!("the response is not a JWKS (a JSON object with a \"keys\" array): {error}"),
+                format!(
+                    "the response is not a JWKS (a JSON object with a \"keys\" array): {error}"
+                ),
             )
         })?;
 
@@ -75,7 +81,9 @@ impl KeySet {
         if keys.is_empty() {
             return Err(Error::new(
                 ErrorKind::JwksUnavailable,
-                format!("the JWKS contains no usable RSA signing key of at least {MIN_RSA_BITS} bits"),
+                format!(
+                    "the JWKS contains no usable RSA signing key of at least {MIN_RSA_BITS} bits"
+                ),
             ));
         }
         Ok(Self { keys })
@@ -90,22 +98,43 @@ impl KeySet {
     }
 }
 
-fn parse_key(value: serde_json::Value, allowed: &[Algorithm]) -> Result<(String, VerificationKey), String> {
-    let jwk: RawJwk = serde_json::from_value(value).map_err(|error| format!("not a JWK: {error}"))?;
+fn parse_key(
+    value: serde_json::Value,
+    allowed: &[Algorithm],
+) -> Result<(String, VerificationKey), String> {
+    let jwk: RawJwk =
+        serde_json::from_value(value).map_err(|error| format!("not a JWK: {error}"))?;
 
-    let kid = jwk.kid.filter(|kid| !kid.is_empty()).ok_or("it has no kid")?;
+    let kid = jwk
+        .kid
+        .filter(|kid| !kid.is_empty())
+        .ok_or("it has no kid")?;
     if jwk.kty.as_deref() != Some("RSA") {
-        return Err(format!("key {} is not an RSA key (kty {:?})", quote(&kid), jwk.kty));
+        return Err(format!(
+            "key {} is not an RSA key (kty {:?})",
+            quote(&kid),
+            jwk.kty
+        ));
     }
     if let Some(key_use) = jwk.key_use.as_deref().filter(|key_use| *key_use != "sig") {
-        return Err(format!("key {} is not for signing (use {})", quote(&kid), quote(key_use)));
+        return Err(format!(
+            "key {} is not for signing (use {})",
+            quote(&kid),
+            quote(key_use)
+        ));
     }
 
     let algorithm = match jwk.alg.as_deref() {
         None => None,
         Some(name) => match name.parse::<Algorithm>() {
             Ok(algorithm) if allowed.contains(&algorithm) => Some(algorithm),
-            _ => return Err(format!("key {} is for algorithm {}, which is not allowed", quote(&kid), quote(name))),
+            _ => {
+                return Err(format!(
+                    "key {} is for algorithm {}, which is not allowed",
+                    quote(&kid),
+                    quote(name)
+                ));
+            }
         },
     };
 
@@ -113,18 +142,32 @@ fn parse_key(value: serde_json::Value, allowed: &[Algorithm]) -> Result<(String,
     let exponent = decode_component(jwk.e.as_deref(), "e", &kid)?;
     let bits = modulus_bits(&modulus);
     if bits < MIN_RSA_BITS {
-        return Err(format!("key {} has a {bits}-bit modulus, under the minimum of {MIN_RSA_BITS}", quote(&kid)));
+        return Err(format!(
+            "key {} has a {bits}-bit modulus, under the minimum of {MIN_RSA_BITS}",
+            quote(&kid)
+        ));
     }
 
     let decoding_key = DecodingKey::from_rsa_raw_components(&modulus, &exponent);
-    Ok((kid, VerificationKey { algorithm, decoding_key }))
+    Ok((
+        kid,
+        VerificationKey {
+            algorithm,
+            decoding_key,
+        },
+    ))
 }
 
 fn decode_component(value: Option<&str>, name: &str, kid: &str) -> Result<Vec<u8>, String> {
     let value = value.ok_or_else(|| format!("key {} has no {name}", quote(kid)))?;
     URL_SAFE_NO_PAD
         .decode(value.trim_end_matches('='))
-        .map_err(|error| format!("key {} has an {name} that is not base64url: {error}", quote(kid)))
+        .map_err(|error| {
+            format!(
+                "key {} has an {name} that is not base64url: {error}",
+                quote(kid)
+            )
+        })
 }
 
 /// Counts the bits of a big-endian unsigned integer, ignoring leading zero bytes.
@@ -196,7 +239,10 @@ mod tests {
         let error = parse(vec![rsa_jwk("weak", 128)]).err().unwrap();
 
         assert_eq!(error.kind(), ErrorKind::JwksUnavailable);
-        assert!(error.message().contains("no usable RSA signing key"), "{error}");
+        assert!(
+            error.message().contains("no usable RSA signing key"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -31,7 +31,9 @@ impl<'a> UnverifiedToken<'a> {
     /// and reads the header's `alg` and `kid`.
     pub(crate) fn parse(token: &'a [u8], allowed: &[Algorithm]) -> Result<Self, Error> {
         if token.is_empty() {
-            return Err(malformed("the request body is empty; Kinde sends the webhook as a JWT in the body"));
+            return Err(malformed(
+                "the request body is empty; Kinde sends the webhook as a JWT in the body",
+            ));
         }
 
         let [header, payload, signature] = split_segments(token)?;
@@ -40,13 +42,17 @@ impl<'a> UnverifiedToken<'a> {
         // The header is read before the other segments are checked, so that an
         // `alg: none` token (whose signature is empty) fails as a disallowed algorithm.
         require_non_empty(header, "header")?;
-        let header: Header = serde_json::from_slice(&decode_segment(header, "header")?)
-            .map_err(|error| malformed(format!("the token header is not a JSON object: {error}")))?;
+        let header: Header =
+            serde_json::from_slice(&decode_segment(header, "header")?).map_err(|error| {
+                malformed(format!("the token header is not a JSON object: {error}"))
+            })?;
         let algorithm = read_algorithm(header.alg.as_deref(), allowed)?;
-        let kid = header
-            .kid
-            .filter(|kid| !kid.is_empty())
-            .ok_or_else(|| Error::new(ErrorKind::MissingKid, "the token header has no kid, so no JWKS key can be chosen"))?;
+        let kid = header.kid.filter(|kid| !kid.is_empty()).ok_or_else(|| {
+            Error::new(
+                ErrorKind::MissingKid,
+                "the token header has no kid, so no JWKS key can be chosen",
+            )
+        })?;
 
         let payload = require_non_empty(payload, "payload")
             .and_then(|payload| decode_segment(payload, "payload"))
@@ -55,15 +61,24 @@ impl<'a> UnverifiedToken<'a> {
             .and_then(|signature| decode_segment(signature, "signature"))
             .map_err(|error| error.with_kid(&kid))?;
 
-        Ok(Self { signing_input, algorithm, kid, payload, signature })
+        Ok(Self {
+            signing_input,
+            algorithm,
+            kid,
+            payload,
+            signature,
+        })
     }
 }
 
 fn split_segments(token: &[u8]) -> Result<[&[u8]; 3], Error> {
     let mut segments = token.split(|byte| *byte == b'.');
-    let (Some(header), Some(payload), Some(signature), None) =
-        (segments.next(), segments.next(), segments.next(), segments.next())
-    else {
+    let (Some(header), Some(payload), Some(signature), None) = (
+        segments.next(),
+        segments.next(),
+        segments.next(),
+        segments.next(),
+    ) else {
         let count = token.split(|byte| *byte == b'.').count();
         return Err(malformed(format!(
             "the body is not a compact JWT: expected 3 dot-separated segments, found {count}"
@@ -80,20 +95,31 @@ fn require_non_empty<'a>(segment: &'a [u8], name: &str) -> Result<&'a [u8], Erro
 }
 
 fn decode_segment(segment: &[u8], name: &str) -> Result<Vec<u8>, Error> {
-    URL_SAFE_NO_PAD
-        .decode(segment)
-        .map_err(|error| malformed(format!("the token's {name} segment is not unpadded base64url: {error}")))
+    URL_SAFE_NO_PAD.decode(segment).map_err(|error| {
+        malformed(format!(
+            "the token's {name} segment is not unpadded base64url: {error}"
+        ))
+    })
 }
 
 fn read_algorithm(alg: Option<&str>, allowed: &[Algorithm]) -> Result<Algorithm, Error> {
-    let name = alg.ok_or_else(|| Error::new(ErrorKind::DisallowedAlgorithm, "the token header has no alg"))?;
+    let name = alg.ok_or_else(|| {
+        Error::new(
+            ErrorKind::DisallowedAlgorithm,
+            "the token header has no alg",
+        )
+    })?;
     let algorithm = name.parse::<Algorithm>()?;
 
     if !allowed.contains(&algorithm) {
         let allowed: Vec<&str> = allowed.iter().map(|algorithm| algorithm.as_str()).collect();
         return Err(Error::new(
             ErrorKind::DisallowedAlgorithm,
-            format!("the token's algorithm {} is not in the allow-list [{}]", quote(name), allowed.join(", ")),
+            format!(
+                "the token's algorithm {} is not in the allow-list [{}]",
+                quote(name),
+                allowed.join(", ")
+            ),
         ));
     }
     Ok(algorithm)
@@ -110,11 +136,18 @@ mod tests {
     const ALLOWED: &[Algorithm] = &[Algorithm::RS256];
 
     fn token(header: &str, payload: &str) -> String {
-        format!("{}.{}.c2ln", URL_SAFE_NO_PAD.encode(header), URL_SAFE_NO_PAD.encode(payload))
+        format!(
+            "{}.{}.c2ln",
+            URL_SAFE_NO_PAD.encode(header),
+            URL_SAFE_NO_PAD.encode(payload)
+        )
     }
 
     fn kind_of(token: &str) -> ErrorKind {
-        UnverifiedToken::parse(token.as_bytes(), ALLOWED).err().unwrap().kind()
+        UnverifiedToken::parse(token.as_bytes(), ALLOWED)
+            .err()
+            .unwrap()
+            .kind()
     }
 
     #[test]
@@ -125,7 +158,10 @@ mod tests {
         assert_eq!(parsed.algorithm, Algorithm::RS256);
         assert_eq!(parsed.kid, "4c:fa");
         assert_eq!(parsed.payload, b"{}");
-        assert_eq!(parsed.signing_input, &token.as_bytes()[..token.rfind('.').unwrap()]);
+        assert_eq!(
+            parsed.signing_input,
+            &token.as_bytes()[..token.rfind('.').unwrap()]
+        );
     }
 
     #[test]
@@ -140,14 +176,32 @@ mod tests {
             (format!("{header}.e30.c2ln="), ErrorKind::MalformedToken),
             (format!("{header}.e3!0.c2ln"), ErrorKind::MalformedToken),
             ("bm90IGpzb24.e30.c2ln".to_owned(), ErrorKind::MalformedToken),
-            (token(r#"{"alg":"none","kid":"k"}"#, "{}"), ErrorKind::DisallowedAlgorithm),
-            (format!("{}.e30.", URL_SAFE_NO_PAD.encode(r#"{"alg":"none"}"#)), ErrorKind::DisallowedAlgorithm),
+            (
+                token(r#"{"alg":"none","kid":"k"}"#, "{}"),
+                ErrorKind::DisallowedAlgorithm,
+            ),
+            (
+                format!("{}.e30.", URL_SAFE_NO_PAD.encode(r#"{"alg":"none"}"#)),
+                ErrorKind::DisallowedAlgorithm,
+            ),
             (".e30.c2ln".to_owned(), ErrorKind::MalformedToken),
-            (token(r#"{"alg":"HS256","kid":"k"}"#, "{}"), ErrorKind::DisallowedAlgorithm),
-            (token(r#"{"alg":"RS512","kid":"k"}"#, "{}"), ErrorKind::DisallowedAlgorithm),
-            (token(r#"{"kid":"k"}"#, "{}"), ErrorKind::DisallowedAlgorithm),
+            (
+                token(r#"{"alg":"HS256","kid":"k"}"#, "{}"),
+                ErrorKind::DisallowedAlgorithm,
+            ),
+            (
+                token(r#"{"alg":"RS512","kid":"k"}"#, "{}"),
+                ErrorKind::DisallowedAlgorithm,
+            ),
+            (
+                token(r#"{"kid":"k"}"#, "{}"),
+                ErrorKind::DisallowedAlgorithm,
+            ),
             (token(r#"{"alg":"RS256"}"#, "{}"), ErrorKind::MissingKid),
-            (token(r#"{"alg":"RS256","kid":""}"#, "{}"), ErrorKind::MissingKid),
+            (
+                token(r#"{"alg":"RS256","kid":""}"#, "{}"),
+                ErrorKind::MissingKid,
+            ),
         ];
 
         for (token, expected) in cases {

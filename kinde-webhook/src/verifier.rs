@@ -126,8 +126,15 @@ impl Verifier {
         claim_rules: ClaimRules,
         max_token_size: usize,
     ) -> Self {
-        let inner = Inner { keys, allowed_algorithms, claim_rules, max_token_size };
-        Self { inner: Arc::new(inner) }
+        let inner = Inner {
+            keys,
+            allowed_algorithms,
+            claim_rules,
+            max_token_size,
+        };
+        Self {
+            inner: Arc::new(inner),
+        }
     }
 
     /// Verifies a webhook body and parses it into an [`Event`].
@@ -165,7 +172,12 @@ impl Verifier {
             .check(&claims, SystemTime::now())
             .map_err(|error| error.with_kid(&token.kid))?;
 
-        Ok(VerifiedPayload { kid: token.kid, algorithm: token.algorithm, bytes: token.payload, claims })
+        Ok(VerifiedPayload {
+            kid: token.kid,
+            algorithm: token.algorithm,
+            bytes: token.payload,
+            claims,
+        })
     }
 
     async fn key(&self, kid: &str) -> Result<Arc<VerificationKey>, Error> {
@@ -174,7 +186,10 @@ impl Verifier {
             KeySource::Fixed(keys) => keys.get(kid).cloned().ok_or_else(|| {
                 Error::new(
                     ErrorKind::UnknownKid,
-                    format!("no key with kid {} is in the verifier's fixed key set", quote(kid)),
+                    format!(
+                        "no key with kid {} is in the verifier's fixed key set",
+                        quote(kid)
+                    ),
                 )
                 .with_kid(kid)
             }),
@@ -233,10 +248,17 @@ impl std::fmt::Debug for Verifier {
 }
 
 fn check_signature(token: &UnverifiedToken<'_>, key: &VerificationKey) -> Result<(), Error> {
-    if key.algorithm.is_some_and(|algorithm| algorithm != token.algorithm) {
+    if key
+        .algorithm
+        .is_some_and(|algorithm| algorithm != token.algorithm)
+    {
         return Err(Error::new(
             ErrorKind::DisallowedAlgorithm,
-            format!("the token is signed with {} but key {} is published for another algorithm", token.algorithm, quote(&token.kid)),
+            format!(
+                "the token is signed with {} but key {} is published for another algorithm",
+                token.algorithm,
+                quote(&token.kid)
+            ),
         )
         .with_kid(&token.kid));
     }
@@ -244,19 +266,28 @@ fn check_signature(token: &UnverifiedToken<'_>, key: &VerificationKey) -> Result
     let invalid = || {
         Error::new(
             ErrorKind::InvalidSignature,
-            format!("the token's signature does not match JWKS key {}", quote(&token.kid)),
+            format!(
+                "the token's signature does not match JWKS key {}",
+                quote(&token.kid)
+            ),
         )
         .with_kid(&token.kid)
     };
-    let verifier = (CRYPTO_PROVIDER.verifier_factory)(&token.algorithm.to_jsonwebtoken(), &key.decoding_key)
-        .map_err(|_| invalid())?;
-    verifier.verify(token.signing_input, &token.signature).map_err(|_| invalid())
+    let verifier =
+        (CRYPTO_PROVIDER.verifier_factory)(&token.algorithm.to_jsonwebtoken(), &key.decoding_key)
+            .map_err(|_| invalid())?;
+    verifier
+        .verify(token.signing_input, &token.signature)
+        .map_err(|_| invalid())
 }
 
 fn parse_claims(payload: &[u8]) -> Result<Map<String, Value>, Error> {
     match serde_json::from_slice(payload) {
         Ok(Value::Object(claims)) => Ok(claims),
-        Ok(_) => Err(Error::new(ErrorKind::MalformedToken, "the token payload is JSON but not an object")),
+        Ok(_) => Err(Error::new(
+            ErrorKind::MalformedToken,
+            "the token payload is JSON but not an object",
+        )),
         Err(error) => Err(Error::new(
             ErrorKind::MalformedToken,
             format!("the token payload is not JSON: {error}"),

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use kinde_webhook::idempotency::{Begin, ClaimOutcome, IdempotencyStore, Idempotency, MemoryStore};
+use kinde_webhook::idempotency::{Begin, ClaimOutcome, Idempotency, IdempotencyStore, MemoryStore};
 use kinde_webhook::testing::samples;
 
 const SHORT_LEASE: Duration = Duration::from_millis(300);
@@ -47,9 +47,16 @@ async fn completed_is_reported_as_duplicate(store: Arc<dyn IdempotencyStore>) {
 
     store.complete(&event_id, &owner).await.unwrap();
 
-    assert_eq!(store.claim(&event_id).await.unwrap(), ClaimOutcome::Completed);
+    assert_eq!(
+        store.claim(&event_id).await.unwrap(),
+        ClaimOutcome::Completed
+    );
     tokio::time::sleep(SHORT_LEASE * 2).await;
-    assert_eq!(store.claim(&event_id).await.unwrap(), ClaimOutcome::Completed, "retention outlasts the lease");
+    assert_eq!(
+        store.claim(&event_id).await.unwrap(),
+        ClaimOutcome::Completed,
+        "retention outlasts the lease"
+    );
 }
 
 async fn released_is_claimable_again(store: Arc<dyn IdempotencyStore>) {
@@ -60,7 +67,10 @@ async fn released_is_claimable_again(store: Arc<dyn IdempotencyStore>) {
 
     store.release(&event_id, &owner).await.unwrap();
 
-    assert!(matches!(store.claim(&event_id).await.unwrap(), ClaimOutcome::Claimed { .. }));
+    assert!(matches!(
+        store.claim(&event_id).await.unwrap(),
+        ClaimOutcome::Claimed { .. }
+    ));
 }
 
 async fn release_by_another_owner_is_ignored(store: Arc<dyn IdempotencyStore>) {
@@ -71,17 +81,29 @@ async fn release_by_another_owner_is_ignored(store: Arc<dyn IdempotencyStore>) {
 
     store.release(&event_id, "someone-else").await.unwrap();
 
-    assert_eq!(store.claim(&event_id).await.unwrap(), ClaimOutcome::InProgress);
+    assert_eq!(
+        store.claim(&event_id).await.unwrap(),
+        ClaimOutcome::InProgress
+    );
 }
 
 async fn expired_lease_is_claimable_again(store: Arc<dyn IdempotencyStore>) {
     let event_id = samples::fresh_event_id();
-    assert!(matches!(store.claim(&event_id).await.unwrap(), ClaimOutcome::Claimed { .. }));
-    assert_eq!(store.claim(&event_id).await.unwrap(), ClaimOutcome::InProgress);
+    assert!(matches!(
+        store.claim(&event_id).await.unwrap(),
+        ClaimOutcome::Claimed { .. }
+    ));
+    assert_eq!(
+        store.claim(&event_id).await.unwrap(),
+        ClaimOutcome::InProgress
+    );
 
     tokio::time::sleep(SHORT_LEASE + Duration::from_millis(200)).await;
 
-    assert!(matches!(store.claim(&event_id).await.unwrap(), ClaimOutcome::Claimed { .. }));
+    assert!(matches!(
+        store.claim(&event_id).await.unwrap(),
+        ClaimOutcome::Claimed { .. }
+    ));
 }
 
 async fn dropped_guard_releases_the_claim(store: Arc<dyn IdempotencyStore>) {
@@ -101,7 +123,10 @@ async fn dropped_guard_releases_the_claim(store: Arc<dyn IdempotencyStore>) {
         outcome = idempotency.begin(&event).await.unwrap();
     }
 
-    assert!(matches!(outcome, Begin::Proceed(_)), "the spawned release never ran: {outcome:?}");
+    assert!(
+        matches!(outcome, Begin::Proceed(_)),
+        "the spawned release never ran: {outcome:?}"
+    );
 }
 
 async fn run_suite(factory: StoreFactory) {
@@ -142,7 +167,13 @@ mod redis {
     fn redis_store() -> Arc<dyn IdempotencyStore> {
         let url = std::env::var("REDIS_URL").expect("checked by redis_url");
         let prefix = format!("test:{}:", samples::fresh_event_id());
-        Arc::new(RedisStore::builder(url).key_prefix(prefix).lease(SHORT_LEASE).build().unwrap())
+        Arc::new(
+            RedisStore::builder(url)
+                .key_prefix(prefix)
+                .lease(SHORT_LEASE)
+                .build()
+                .unwrap(),
+        )
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -155,8 +186,16 @@ mod redis {
 
     #[tokio::test]
     async fn unreachable_redis_is_store_unavailable() {
-        let url = format!("{}/0", kinde_webhook::testing::refused_issuer_url().await.replace("http://", "redis://"));
-        let store = RedisStore::builder(url).connect_timeout(Duration::from_millis(500)).build().unwrap();
+        let url = format!(
+            "{}/0",
+            kinde_webhook::testing::refused_issuer_url()
+                .await
+                .replace("http://", "redis://")
+        );
+        let store = RedisStore::builder(url)
+            .connect_timeout(Duration::from_millis(500))
+            .build()
+            .unwrap();
 
         let error = store.claim("event_0123").await.unwrap_err();
 

@@ -16,7 +16,11 @@ fn user_created_token(key: &TestKey) -> String {
 async fn wait_for_fetches(issuer: &TestIssuer, count: usize) {
     let deadline = Instant::now() + Duration::from_secs(10);
     while issuer.fetch_count() < count {
-        assert!(Instant::now() < deadline, "expected {count} fetches, saw {}", issuer.fetch_count());
+        assert!(
+            Instant::now() < deadline,
+            "expected {count} fetches, saw {}",
+            issuer.fetch_count()
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
@@ -27,7 +31,10 @@ async fn cached_key_is_fetched_once() {
     let verifier = issuer.verifier();
 
     for _ in 0..50 {
-        verifier.verify(issuer.sign(&samples::user_created().to_json()).as_bytes()).await.unwrap();
+        verifier
+            .verify(issuer.sign(&samples::user_created().to_json()).as_bytes())
+            .await
+            .unwrap();
     }
 
     assert_eq!(issuer.fetch_count(), 1);
@@ -55,7 +62,10 @@ async fn prefetch_warms_the_cache() {
     assert_eq!(verifier.jwks_state(), JwksState::Empty);
     verifier.prefetch().await.unwrap();
     assert_eq!(verifier.jwks_state(), JwksState::Fresh);
-    verifier.verify(user_created_token(&TestKey::primary()).as_bytes()).await.unwrap();
+    verifier
+        .verify(user_created_token(&TestKey::primary()).as_bytes())
+        .await
+        .unwrap();
 
     assert_eq!(issuer.fetch_count(), 1);
 }
@@ -64,11 +74,17 @@ async fn prefetch_warms_the_cache() {
 async fn rotated_key_refetches_once() {
     let issuer = TestIssuer::start().await;
     let verifier = issuer.verifier();
-    verifier.verify(user_created_token(&TestKey::primary()).as_bytes()).await.unwrap();
+    verifier
+        .verify(user_created_token(&TestKey::primary()).as_bytes())
+        .await
+        .unwrap();
 
     issuer.set_keys(vec![TestKey::rotated(), TestKey::primary()]);
     for _ in 0..5 {
-        verifier.verify(user_created_token(&TestKey::rotated()).as_bytes()).await.unwrap();
+        verifier
+            .verify(user_created_token(&TestKey::rotated()).as_bytes())
+            .await
+            .unwrap();
     }
 
     assert_eq!(issuer.fetch_count(), 2);
@@ -101,11 +117,17 @@ async fn concurrent_cold_verifications_share_one_fetch() {
 async fn unknown_kid_burst_refetches_once_per_cooldown() {
     let issuer = TestIssuer::start().await;
     let verifier = issuer.verifier();
-    verifier.verify(user_created_token(&TestKey::primary()).as_bytes()).await.unwrap();
+    verifier
+        .verify(user_created_token(&TestKey::primary()).as_bytes())
+        .await
+        .unwrap();
 
     for index in 0..20 {
         let forged = TestKey::primary().with_kid(format!("forged-{index}"));
-        let error = verifier.verify(user_created_token(&forged).as_bytes()).await.unwrap_err();
+        let error = verifier
+            .verify(user_created_token(&forged).as_bytes())
+            .await
+            .unwrap_err();
         assert_eq!(error.kind(), ErrorKind::UnknownKid);
         assert_eq!(error.kid(), Some(format!("forged-{index}").as_str()));
     }
@@ -117,7 +139,10 @@ async fn unknown_kid_burst_refetches_once_per_cooldown() {
 async fn concurrent_unknown_kids_share_one_refetch() {
     let issuer = TestIssuer::start().await;
     let verifier = issuer.verifier();
-    verifier.verify(user_created_token(&TestKey::primary()).as_bytes()).await.unwrap();
+    verifier
+        .verify(user_created_token(&TestKey::primary()).as_bytes())
+        .await
+        .unwrap();
     issuer.set_keys(vec![TestKey::rotated()]);
     issuer.set_delay(Duration::from_millis(200));
 
@@ -173,7 +198,10 @@ async fn stale_keys_are_replaced_by_a_successful_refresh() {
     wait_for_fetches(&issuer, 2).await;
     let deadline = Instant::now() + Duration::from_secs(10);
     while verifier.jwks_state() != JwksState::Fresh {
-        assert!(Instant::now() < deadline, "the refreshed keys never became fresh");
+        assert!(
+            Instant::now() < deadline,
+            "the refreshed keys never became fresh"
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 
@@ -226,7 +254,10 @@ async fn cache_control_max_age_is_clamped() {
 
 /// Builds a verifier whose fetches give up quickly, for failure tests.
 fn impatient(issuer_url: String) -> Verifier {
-    Verifier::builder(issuer_url).fetch_timeout(Duration::from_millis(500)).build().unwrap()
+    Verifier::builder(issuer_url)
+        .fetch_timeout(Duration::from_millis(500))
+        .build()
+        .unwrap()
 }
 
 #[tokio::test]
@@ -252,8 +283,15 @@ async fn cold_cache_with_jwks_failing_is_unavailable() {
         assert_eq!(error.kind(), ErrorKind::JwksUnavailable, "{name}: {error}");
         assert_eq!(error.status().as_u16(), 503, "{name}");
         assert_eq!(error.retry_after(), Some(Duration::from_secs(30)), "{name}");
-        assert!(started.elapsed() < Duration::from_secs(5), "{name}: took {:?}", started.elapsed());
-        assert!(error.message().contains("JWKS fetch from"), "{name}: {error}");
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{name}: took {:?}",
+            started.elapsed()
+        );
+        assert!(
+            error.message().contains("JWKS fetch from"),
+            "{name}: {error}"
+        );
     }
 }
 
@@ -275,9 +313,16 @@ async fn cold_failure_is_not_refetched_within_cooldown() {
 #[tokio::test]
 async fn oversized_jwks_is_rejected() {
     let issuer = TestIssuer::start().await;
-    let verifier = issuer.verifier_builder().max_jwks_size(100).build().unwrap();
+    let verifier = issuer
+        .verifier_builder()
+        .max_jwks_size(100)
+        .build()
+        .unwrap();
 
-    let error = verifier.verify(user_created_token(&TestKey::primary()).as_bytes()).await.unwrap_err();
+    let error = verifier
+        .verify(user_created_token(&TestKey::primary()).as_bytes())
+        .await
+        .unwrap_err();
 
     assert_eq!(error.kind(), ErrorKind::JwksUnavailable);
     assert!(error.message().contains("100-byte limit"), "{error}");
@@ -286,11 +331,21 @@ async fn oversized_jwks_is_rejected() {
 #[tokio::test]
 async fn jwks_path_is_configurable() {
     let issuer = TestIssuer::start().await;
-    let verifier = issuer.verifier_builder().jwks_path("/.well-known/jwks").build().unwrap();
+    let verifier = issuer
+        .verifier_builder()
+        .jwks_path("/.well-known/jwks")
+        .build()
+        .unwrap();
 
-    verifier.verify(user_created_token(&TestKey::primary()).as_bytes()).await.unwrap();
+    verifier
+        .verify(user_created_token(&TestKey::primary()).as_bytes())
+        .await
+        .unwrap();
 
-    assert_eq!(verifier.jwks_url(), Some(format!("{}/.well-known/jwks", issuer.issuer_url()).as_str()));
+    assert_eq!(
+        verifier.jwks_url(),
+        Some(format!("{}/.well-known/jwks", issuer.issuer_url()).as_str())
+    );
     assert_eq!(issuer.fetch_count(), 1);
 }
 
@@ -301,8 +356,13 @@ async fn unsuitable_keys_are_skipped() {
 
     // aws-lc-rs refuses to sign with a 1024-bit key, so the primary key signs under the weak key's kid.
     let under_weak_kid = TestKey::primary().with_kid(TestKey::weak_1024().kid());
-    let weak = verifier.verify(user_created_token(&under_weak_kid).as_bytes()).await.unwrap_err();
-    let strong = verifier.verify(user_created_token(&TestKey::primary()).as_bytes()).await;
+    let weak = verifier
+        .verify(user_created_token(&under_weak_kid).as_bytes())
+        .await
+        .unwrap_err();
+    let strong = verifier
+        .verify(user_created_token(&TestKey::primary()).as_bytes())
+        .await;
 
     assert_eq!(weak.kind(), ErrorKind::UnknownKid);
     assert!(strong.is_ok(), "{strong:?}");

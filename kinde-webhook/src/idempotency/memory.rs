@@ -6,7 +6,9 @@ use moka::Expiry;
 use moka::ops::compute::Op;
 use moka::sync::Cache;
 
-use super::{ClaimOutcome, DEFAULT_LEASE, DEFAULT_RETENTION, IdempotencyStore, StoreFuture, new_owner};
+use super::{
+    ClaimOutcome, DEFAULT_LEASE, DEFAULT_RETENTION, IdempotencyStore, StoreFuture, new_owner,
+};
 
 /// The default number of event ids a [`MemoryStore`] keeps.
 pub const DEFAULT_MAX_IDS: u64 = 100_000;
@@ -54,7 +56,12 @@ impl Entry {
 struct ExpireAtDeadline;
 
 impl Expiry<String, Entry> for ExpireAtDeadline {
-    fn expire_after_create(&self, _key: &String, value: &Entry, created_at: Instant) -> Option<Duration> {
+    fn expire_after_create(
+        &self,
+        _key: &String,
+        value: &Entry,
+        created_at: Instant,
+    ) -> Option<Duration> {
         Some(value.until().saturating_duration_since(created_at))
     }
 
@@ -77,34 +84,48 @@ impl MemoryStore {
 
     /// Starts a builder with the defaults.
     pub fn builder() -> MemoryStoreBuilder {
-        MemoryStoreBuilder { max_ids: DEFAULT_MAX_IDS, lease: DEFAULT_LEASE, retention: DEFAULT_RETENTION }
+        MemoryStoreBuilder {
+            max_ids: DEFAULT_MAX_IDS,
+            lease: DEFAULT_LEASE,
+            retention: DEFAULT_RETENTION,
+        }
     }
 
     fn claim_now(&self, event_id: &str) -> ClaimOutcome {
         let now = Instant::now();
         let mut outcome = ClaimOutcome::InProgress;
 
-        self.entries.entry(event_id.to_owned()).and_compute_with(|existing| {
-            let live = existing.map(|entry| entry.into_value()).filter(|entry| now < entry.until());
-            match live {
-                Some(Entry::InProgress { .. }) => Op::Nop,
-                Some(Entry::Completed { .. }) => {
-                    outcome = ClaimOutcome::Completed;
-                    Op::Nop
+        self.entries
+            .entry(event_id.to_owned())
+            .and_compute_with(|existing| {
+                let live = existing
+                    .map(|entry| entry.into_value())
+                    .filter(|entry| now < entry.until());
+                match live {
+                    Some(Entry::InProgress { .. }) => Op::Nop,
+                    Some(Entry::Completed { .. }) => {
+                        outcome = ClaimOutcome::Completed;
+                        Op::Nop
+                    }
+                    None => {
+                        let owner = new_owner();
+                        outcome = ClaimOutcome::Claimed {
+                            owner: owner.clone(),
+                        };
+                        Op::Put(Entry::InProgress {
+                            owner,
+                            until: now + self.lease,
+                        })
+                    }
                 }
-                None => {
-                    let owner = new_owner();
-                    outcome = ClaimOutcome::Claimed { owner: owner.clone() };
-                    Op::Put(Entry::InProgress { owner, until: now + self.lease })
-                }
-            }
-        });
+            });
         outcome
     }
 
     fn complete_now(&self, event_id: &str) {
         let until = Instant::now() + self.retention;
-        self.entries.insert(event_id.to_owned(), Entry::Completed { until });
+        self.entries
+            .insert(event_id.to_owned(), Entry::Completed { until });
     }
 
     fn release_now(&self, event_id: &str, owner: &str) {
@@ -170,7 +191,14 @@ impl MemoryStoreBuilder {
 
     /// Builds the store.
     pub fn build(self) -> MemoryStore {
-        let entries = Cache::builder().max_capacity(self.max_ids).expire_after(ExpireAtDeadline).build();
-        MemoryStore { entries, lease: self.lease, retention: self.retention }
+        let entries = Cache::builder()
+            .max_capacity(self.max_ids)
+            .expire_after(ExpireAtDeadline)
+            .build();
+        MemoryStore {
+            entries,
+            lease: self.lease,
+            retention: self.retention,
+        }
     }
 }

@@ -120,7 +120,9 @@ pub enum Begin {
 impl Idempotency {
     /// Wraps a store.
     pub fn new(store: impl IdempotencyStore) -> Self {
-        Self { store: Arc::new(store) }
+        Self {
+            store: Arc::new(store),
+        }
     }
 
     /// Wraps a store that is already shared.
@@ -209,7 +211,9 @@ impl Drop for ClaimGuard {
 
 impl std::fmt::Debug for ClaimGuard {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ClaimGuard").field("event_id", &self.event_id).finish_non_exhaustive()
+        f.debug_struct("ClaimGuard")
+            .field("event_id", &self.event_id)
+            .finish_non_exhaustive()
     }
 }
 

@@ -5,7 +5,9 @@ use std::time::Duration;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{AsyncCommands as _, Script};
 
-use super::{ClaimOutcome, DEFAULT_LEASE, DEFAULT_RETENTION, IdempotencyStore, StoreFuture, new_owner};
+use super::{
+    ClaimOutcome, DEFAULT_LEASE, DEFAULT_RETENTION, IdempotencyStore, StoreFuture, new_owner,
+};
 use crate::error::{Error, ErrorKind};
 
 /// The default prefix of the Redis keys this store writes.
@@ -108,7 +110,8 @@ impl RedisStore {
 
     async fn complete_in_redis(&self, event_id: &str) -> Result<(), Error> {
         let mut connection = self.connection.clone();
-        let options = redis::SetOptions::default().with_expiration(redis::SetExpiry::PX(millis(self.retention)));
+        let options = redis::SetOptions::default()
+            .with_expiration(redis::SetExpiry::PX(millis(self.retention)));
         connection
             .set_options::<_, _, ()>(self.key(event_id), COMPLETED, options)
             .await
@@ -199,9 +202,13 @@ impl RedisStoreBuilder {
             .set_connection_timeout(Some(self.connect_timeout))
             .set_response_timeout(Some(self.response_timeout))
             .set_number_of_retries(1);
-        let connection = ConnectionManager::new_lazy_with_config(client, config).map_err(|error| {
-            Error::new(ErrorKind::InvalidConfiguration, format!("the Redis connection could not be set up: {error}"))
-        })?;
+        let connection =
+            ConnectionManager::new_lazy_with_config(client, config).map_err(|error| {
+                Error::new(
+                    ErrorKind::InvalidConfiguration,
+                    format!("the Redis connection could not be set up: {error}"),
+                )
+            })?;
 
         Ok(RedisStore {
             connection,
@@ -215,7 +222,9 @@ impl RedisStoreBuilder {
 }
 
 fn millis(duration: Duration) -> u64 {
-    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX).max(1)
+    u64::try_from(duration.as_millis())
+        .unwrap_or(u64::MAX)
+        .max(1)
 }
 
 fn unavailable(operation: &str, event_id: &str, error: &redis::RedisError) -> Error {

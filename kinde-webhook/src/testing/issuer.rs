@@ -77,8 +77,12 @@ impl TestIssuer {
 
     /// Starts an issuer that publishes `keys`; the first one signs.
     pub async fn start_with_keys(keys: Vec<TestKey>) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("binding a loopback port succeeds");
-        let address = listener.local_addr().expect("a bound listener has an address");
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("binding a loopback port succeeds");
+        let address = listener
+            .local_addr()
+            .expect("a bound listener has an address");
 
         let state = Arc::new(State {
             keys: Mutex::new(keys),
@@ -88,7 +92,11 @@ impl TestIssuer {
             fetches: AtomicUsize::new(0),
         });
         let server = tokio::spawn(serve(listener, Arc::clone(&state)));
-        Self { address, state, server }
+        Self {
+            address,
+            state,
+            server,
+        }
     }
 
     /// Returns the issuer URL to configure a verifier with, such as `http://127.0.0.1:41234`.
@@ -108,7 +116,9 @@ impl TestIssuer {
 
     /// Builds a verifier with default settings pointed at this issuer.
     pub fn verifier(&self) -> Verifier {
-        self.verifier_builder().build().expect("a loopback issuer URL is valid")
+        self.verifier_builder()
+            .build()
+            .expect("a loopback issuer URL is valid")
     }
 
     /// Returns the key that signs: the first key published.
@@ -177,13 +187,18 @@ async fn serve(listener: TcpListener, state: Arc<State>) {
         connections.spawn(async move {
             let service = service_fn(move |request| answer(Arc::clone(&state), request));
             // A client hanging up mid-request is routine in tests.
-            let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+            let _ = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
         });
         while connections.try_join_next().is_some() {}
     }
 }
 
-async fn answer(state: Arc<State>, request: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+async fn answer(
+    state: Arc<State>,
+    request: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
     let path = request.uri().path();
     if path != "/.well-known/jwks.json" && path != "/.well-known/jwks" {
         return Ok(plain(StatusCode::NOT_FOUND, "not found"));
@@ -201,9 +216,13 @@ async fn answer(state: Arc<State>, request: Request<Incoming>) -> Result<Respons
             let document = jwks(&lock(&state.keys)).to_string();
             let mut response = Response::new(Full::new(Bytes::from(document)));
             let headers = response.headers_mut();
-            headers.insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/json"));
+            headers.insert(
+                http::header::CONTENT_TYPE,
+                http::HeaderValue::from_static("application/json"),
+            );
             if let Some(value) = lock(&state.cache_control).as_deref() {
-                let value = http::HeaderValue::from_str(value).expect("the test Cache-Control value is a valid header");
+                let value = http::HeaderValue::from_str(value)
+                    .expect("the test Cache-Control value is a valid header");
                 headers.insert(http::header::CACHE_CONTROL, value);
             }
             response

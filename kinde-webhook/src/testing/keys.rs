@@ -88,7 +88,10 @@ impl TestKey {
 
     fn fixed(cell: &'static OnceLock<Arc<KeyParts>>, der: &[u8], kid: &str) -> Self {
         let parts = cell.get_or_init(|| Arc::new(KeyParts::from_private_der(der)));
-        Self { kid: kid.to_owned(), parts: Arc::clone(parts) }
+        Self {
+            kid: kid.to_owned(),
+            parts: Arc::clone(parts),
+        }
     }
 
     /// Returns the same key under another `kid`.
@@ -139,7 +142,9 @@ impl TestKey {
 
 impl std::fmt::Debug for TestKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TestKey").field("kid", &self.kid).finish_non_exhaustive()
+        f.debug_struct("TestKey")
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
     }
 }
 
@@ -170,18 +175,39 @@ pub fn jwks(keys: &[TestKey]) -> Value {
 /// Signs a token with HS256 and the given secret, for tests that check that
 /// HMAC tokens are rejected (for example one keyed with an RSA public key).
 pub fn sign_hs256(secret: &[u8], header: &Value, payload: &[u8]) -> String {
-    sign_compact(jsonwebtoken::Algorithm::HS256, &EncodingKey::from_secret(secret).expect("an HMAC secret of any length is valid"), header, payload)
+    sign_compact(
+        jsonwebtoken::Algorithm::HS256,
+        &EncodingKey::from_secret(secret).expect("an HMAC secret of any length is valid"),
+        header,
+        payload,
+    )
 }
 
-fn sign_compact(algorithm: jsonwebtoken::Algorithm, key: &EncodingKey, header: &Value, payload: &[u8]) -> String {
+fn sign_compact(
+    algorithm: jsonwebtoken::Algorithm,
+    key: &EncodingKey,
+    header: &Value,
+    payload: &[u8],
+) -> String {
     let header = serde_json::to_vec(header).expect("the header serializes to JSON");
-    let signing_input = format!("{}.{}", URL_SAFE_NO_PAD.encode(header), URL_SAFE_NO_PAD.encode(payload));
+    let signing_input = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header),
+        URL_SAFE_NO_PAD.encode(payload)
+    );
 
-    let signer = (CRYPTO_PROVIDER.signer_factory)(&algorithm, key).expect("the test key fits the algorithm");
-    let signature = signer.try_sign(signing_input.as_bytes()).expect("signing with a test key succeeds");
+    let signer =
+        (CRYPTO_PROVIDER.signer_factory)(&algorithm, key).expect("the test key fits the algorithm");
+    let signature = signer
+        .try_sign(signing_input.as_bytes())
+        .expect("signing with a test key succeeds");
     format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(signature))
 }
 
 fn colon_hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect::<Vec<_>>().join(":")
+    bytes
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect::<Vec<_>>()
+        .join(":")
 }

@@ -33,7 +33,9 @@ pub async fn refused_issuer_url() -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("binding a loopback port succeeds");
-    let address = listener.local_addr().expect("a bound listener has an address");
+    let address = listener
+        .local_addr()
+        .expect("a bound listener has an address");
     drop(listener);
     format!("http://{address}")
 }

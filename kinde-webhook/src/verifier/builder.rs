@@ -180,11 +180,23 @@ impl VerifierBuilder {
     pub fn build(self) -> Result<Verifier, Error> {
         self.check_settings()?;
 
-        let claim_rules = ClaimRules { leeway: self.leeway, max_event_age: self.max_event_age };
+        let claim_rules = ClaimRules {
+            leeway: self.leeway,
+            max_event_age: self.max_event_age,
+        };
         let keys = match &self.source {
             Source::FixedJwks(document) => {
-                let keys = KeySet::parse(document, &self.allowed_algorithms, "the fixed JWKS document")
-                    .map_err(|error| invalid(format!("the fixed key set cannot be used: {}", error.message())))?;
+                let keys = KeySet::parse(
+                    document,
+                    &self.allowed_algorithms,
+                    "the fixed JWKS document",
+                )
+                .map_err(|error| {
+                    invalid(format!(
+                        "the fixed key set cannot be used: {}",
+                        error.message()
+                    ))
+                })?;
                 KeySource::Fixed(keys)
             }
             Source::Issuer(issuer) => {
@@ -193,15 +205,24 @@ impl VerifierBuilder {
             }
         };
 
-        Ok(Verifier::from_parts(keys, self.allowed_algorithms, claim_rules, self.max_token_size))
+        Ok(Verifier::from_parts(
+            keys,
+            self.allowed_algorithms,
+            claim_rules,
+            self.max_token_size,
+        ))
     }
 
     fn check_settings(&self) -> Result<(), Error> {
         if self.allowed_algorithms.is_empty() {
-            return Err(invalid("the allowed algorithms list is empty; use at least RS256, which Kinde signs with"));
+            return Err(invalid(
+                "the allowed algorithms list is empty; use at least RS256, which Kinde signs with",
+            ));
         }
         if self.max_token_size == 0 {
-            return Err(invalid("the token size limit is 0 bytes; use at least a few KiB (default 256 KiB)"));
+            return Err(invalid(
+                "the token size limit is 0 bytes; use at least a few KiB (default 256 KiB)",
+            ));
         }
         if self.min_ttl > self.max_ttl {
             return Err(invalid(format!(
@@ -210,7 +231,9 @@ impl VerifierBuilder {
             )));
         }
         if self.fetch_timeout.is_zero() {
-            return Err(invalid("the JWKS fetch timeout is 0; use a few seconds (default 5 s)"));
+            return Err(invalid(
+                "the JWKS fetch timeout is 0; use a few seconds (default 5 s)",
+            ));
         }
         Ok(())
     }
@@ -221,7 +244,9 @@ impl VerifierBuilder {
             None => reqwest::Client::builder()
                 .timeout(self.fetch_timeout)
                 .build()
-                .map_err(|error| invalid(format!("the JWKS HTTP client could not be built: {error}")))?,
+                .map_err(|error| {
+                    invalid(format!("the JWKS HTTP client could not be built: {error}"))
+                })?,
         };
 
         Ok(CacheOptions {
@@ -248,7 +273,9 @@ impl VerifierBuilder {
         })?;
 
         if !url.username().is_empty() || url.password().is_some() {
-            return Err(invalid(format!("the issuer URL {issuer:?} contains credentials; remove them")));
+            return Err(invalid(format!(
+                "the issuer URL {issuer:?} contains credentials; remove them"
+            )));
         }
         if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
             return Err(invalid(format!(
@@ -274,7 +301,9 @@ impl VerifierBuilder {
             "http" => Err(invalid(format!(
                 "the issuer URL {issuer:?} uses plain HTTP; use https:// (plain HTTP is allowed only for loopback hosts, or with danger_allow_plain_http)"
             ))),
-            other => Err(invalid(format!("the issuer URL {issuer:?} has scheme {other:?}; use https://"))),
+            other => Err(invalid(format!(
+                "the issuer URL {issuer:?} has scheme {other:?}; use https://"
+            ))),
         }
     }
 }
@@ -326,7 +355,12 @@ mod tests {
 
     #[test]
     fn issuer_url_allows_plain_http_on_loopback() {
-        for issuer in ["http://127.0.0.1:8080", "http://127.9.9.9", "http://[::1]:80", "http://localhost:3000"] {
+        for issuer in [
+            "http://127.0.0.1:8080",
+            "http://127.9.9.9",
+            "http://[::1]:80",
+            "http://localhost:3000",
+        ] {
             assert!(url_for(issuer).is_ok(), "{issuer}");
         }
     }
