@@ -516,3 +516,25 @@ async fn custom_rejection_hook_accepts_axum_response() {
     );
     assert_eq!(calls.count(), 0);
 }
+
+#[tokio::test]
+async fn custom_rejection_hook_gets_oversized_body() {
+    let issuer = TestIssuer::start().await;
+    let layer = KindeWebhookLayer::new(issuer.verifier()).on_rejection(|error| {
+        let mut response = Response::new(format!("hook {}", error.kind().code()));
+        *response.status_mut() = error.status();
+        response
+    });
+    let calls = Calls::default();
+    let address = serve(webhook_app(layer, calls.clone())).await;
+
+    let response = post_jwt(
+        &format!("http://{address}/webhooks/kinde"),
+        vec![b'a'; 300 * 1024],
+    )
+    .await;
+
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(response.text().await.unwrap(), "hook payload_too_large");
+    assert_eq!(calls.count(), 0);
+}
