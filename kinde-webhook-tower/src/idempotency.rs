@@ -15,10 +15,10 @@ use crate::rejection::{RejectionHook, json, reject, set_retry_after};
 /// Claims the event for this delivery.
 ///
 /// Returns the guard to settle after the inner service ran, or the response
-/// to send instead: `200` for an event already handled, `409` with
-/// `Retry-After: 5` for one that an earlier delivery is handling now, and the
-/// rejection of the store's error (503 with `Retry-After: 30`) when the store
-/// is unreachable.
+/// to send instead. An event already handled gets `200`. An event that an
+/// earlier delivery is handling now gets `409` with `Retry-After: 5`. An
+/// unreachable store gets the rejection of its error (503 with
+/// `Retry-After: 30`).
 pub(crate) async fn claim<B>(
     idempotency: &Idempotency,
     event: &Event,

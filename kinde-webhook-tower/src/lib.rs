@@ -24,11 +24,11 @@
 //! ```
 //!
 //! [`KindeWebhookLayer`] wraps a service in [`KindeWebhook`], which reads the
-//! body of each `POST` under the verifier's token size limit, verifies it with
-//! a [`kinde_webhook::Verifier`], and either responds with the rejection itself
-//! (400, 401, 413, or 503 with `Retry-After`, with a short JSON body) or calls
-//! the inner service with the verified [`Event`](kinde_webhook::Event) in the
-//! request extensions. Other methods pass through untouched. The
+//! body of each `POST` under the verifier's token size limit and verifies it
+//! with a [`kinde_webhook::Verifier`]. A rejected webhook gets 400, 401, 413,
+//! or 503 with `Retry-After`, and a short JSON body. A verified one reaches
+//! the inner service with its [`Event`](kinde_webhook::Event) in the request
+//! extensions. Other methods pass through untouched. The
 //! [`KindeEvent`] extractor takes the event out in an axum handler; a plain
 //! tower service reads it with `request.extensions().get::<Event>()`.
 //!
