@@ -69,7 +69,7 @@ async fn two_instances_call_handler_once() {
     let prefix = unique_prefix("two_instances", &event_id);
 
     // Two servers with their own verifier and store, sharing only Redis and
-    // the handler's call count. The handler holds the first delivery at its
+    // the handler's call count. The handler keeps the first delivery at its
     // gate, so the copy sent to the other instance certainly overlaps it.
     let handler = ScriptedHandler::gated();
     let first_url = serve_instance(&issuer, &handler, &redis_url, &prefix).await;
@@ -109,7 +109,7 @@ struct RedisServer {
 
 impl RedisServer {
     /// Starts `redis-server` on `port` without persistence and waits until it
-    /// answers `PING`. Returns `None` when the binary is not installed.
+    /// replies to `PING`. Returns `None` when the binary is not installed.
     fn start(port: u16) -> Option<Self> {
         let spawned = Command::new("redis-server")
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])

@@ -104,7 +104,7 @@ pub async fn json_body(response: reqwest::Response) -> serde_json::Value {
         .unwrap_or_else(|error| panic!("the body {text:?} is not JSON: {error}"))
 }
 
-/// What one call of [`ScriptedHandler`] does after passing the gate.
+/// The behaviour of one call of [`ScriptedHandler`] after it passes the gate.
 #[derive(Debug, Clone, Copy)]
 pub enum Outcome {
     /// Responds with this status.
@@ -127,7 +127,7 @@ impl ScriptedHandler {
         Self::with_permits(tokio::sync::Semaphore::MAX_PERMITS)
     }
 
-    /// Creates a handler that holds every call at the gate until
+    /// Creates a handler that keeps every call waiting at the gate until
     /// [`ScriptedHandler::let_through`] lets it pass.
     pub fn gated() -> Arc<Self> {
         Self::with_permits(0)
