@@ -414,12 +414,15 @@ async fn custom_error_handler_applies_to_middleware() {
     server.stop().await;
 }
 
-/// Returns `REDIS_URL`, or prints why the test is skipped.
+/// Returns `REDIS_URL`, or prints why the test is skipped. With
+/// `REQUIRE_REDIS=1` (as CI sets), a missing URL fails the test instead.
 fn redis_url() -> Option<String> {
     let url = std::env::var("REDIS_URL")
         .ok()
         .filter(|url| !url.is_empty());
     if url.is_none() {
+        let required = std::env::var("REQUIRE_REDIS").is_ok_and(|value| value == "1");
+        assert!(!required, "REQUIRE_REDIS=1 but REDIS_URL is not set");
         println!("skipped: REDIS_URL is not set (start redis-server and export REDIS_URL)");
     }
     url

@@ -230,8 +230,6 @@ fn millis(duration: Duration) -> u64 {
 fn unavailable(operation: &str, event_id: &str, error: &redis::RedisError) -> Error {
     Error::new(
         ErrorKind::StoreUnavailable,
-        format!(
-            "the Redis idempotency store failed to {operation} event {event_id}: {error}; answer 503 so Kinde redelivers later"
-        ),
+        format!("the Redis idempotency store could not {operation} event {event_id}: {error}"),
     )
 }
