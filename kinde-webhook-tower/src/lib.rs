@@ -2,7 +2,9 @@
 //!
 //! An axum app adds Kinde webhooks with one route:
 //!
-//! ```
+// The example needs the `axum` feature, so it only runs when that is on.
+#![cfg_attr(feature = "axum", doc = "```")]
+#![cfg_attr(not(feature = "axum"), doc = "```ignore")]
 //! use axum::{Router, http::StatusCode, routing::post};
 //! use kinde_webhook::{EventData, Verifier};
 //! use kinde_webhook_tower::{KindeEvent, KindeWebhookLayer};

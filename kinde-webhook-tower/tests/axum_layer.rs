@@ -1,6 +1,8 @@
 //! The layer and the extractor in a real axum server, against a test issuer
 //! that serves a real JWKS on loopback.
 
+#![cfg(feature = "axum")]
+
 mod common;
 
 use axum::Router;

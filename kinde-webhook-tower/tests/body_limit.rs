@@ -5,6 +5,8 @@
 //! body would never respond, so each request runs under a generous guard that
 //! turns such a hang into a failure.
 
+#![cfg(feature = "axum")]
+
 mod common;
 
 use std::convert::Infallible;

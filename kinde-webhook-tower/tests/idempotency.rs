@@ -1,6 +1,8 @@
 //! De-duplication by `event_id` in a real axum server, with the in-memory
 //! store, and with a Redis store whose server cannot be reached.
 
+#![cfg(feature = "axum")]
+
 mod common;
 
 use std::sync::Arc;

@@ -4,6 +4,8 @@
 //! Without `REDIS_URL` (or without a `redis-server` binary) the tests print
 //! why and pass, unless `REQUIRE_REDIS=1` is set, as CI does.
 
+#![cfg(feature = "axum")]
+
 mod common;
 
 use std::io::{Read as _, Write as _};

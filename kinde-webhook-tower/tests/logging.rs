@@ -1,6 +1,8 @@
 //! What the layer logs: the levels and fields of accepted and rejected
 //! webhooks, and never the token or the body.
 
+#![cfg(feature = "axum")]
+
 mod common;
 
 use std::io::Write;
