@@ -34,7 +34,10 @@ pub struct AppSettings {
 pub enum SetupError {
     /// The verifier could not be built.
     #[error("KINDE_ISSUER_URL cannot be used: {0}")]
-    Verifier(#[from] kinde_webhook::Error),
+    Verifier(#[source] kinde_webhook::Error),
+    /// The Redis idempotency store could not be set up.
+    #[error("REDIS_URL cannot be used: {0}")]
+    Redis(#[source] kinde_webhook::Error),
     /// The Mailgun client could not be built.
     #[error("the Mailgun settings cannot be used: {0}")]
     Mailgun(#[from] mailgun_lite::Error),
@@ -44,7 +47,9 @@ impl AppSettings {
     /// Builds the settings for production from a validated configuration:
     /// the Redis store when `REDIS_URL` is set, else the memory store.
     pub fn from_config(config: &Config) -> Result<Self, SetupError> {
-        let verifier = Verifier::builder(config.issuer_url.as_str()).build()?;
+        let verifier = Verifier::builder(config.issuer_url.as_str())
+            .build()
+            .map_err(SetupError::Verifier)?;
 
         let mut mailgun = mailgun_lite::Client::builder(
             config.mailgun_api_key.as_str(),
@@ -56,9 +61,12 @@ impl AppSettings {
         }
 
         let idempotency = match &config.redis_url {
-            Some(url) => Idempotency::new(
-                kinde_webhook::idempotency::RedisStore::builder(url.as_str()).build()?,
-            ),
+            Some(url) => {
+                let store = kinde_webhook::idempotency::RedisStore::builder(url.as_str())
+                    .build()
+                    .map_err(SetupError::Redis)?;
+                Idempotency::new(store)
+            }
             None => Idempotency::new(MemoryStore::new()),
         };
 

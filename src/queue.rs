@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use mailgun_lite::Client;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
@@ -36,7 +36,7 @@ pub enum EnqueueError {
 /// The task that sends queued emails, one at a time, with mailgun-lite's retries.
 #[derive(Debug)]
 pub struct EmailWorker {
-    shutdown: oneshot::Sender<Instant>,
+    shutdown: watch::Sender<Option<Instant>>,
     task: JoinHandle<DrainReport>,
     sent: Arc<AtomicUsize>,
 }
@@ -53,7 +53,7 @@ pub struct DrainReport {
 /// Starts the worker and returns the queue that feeds it.
 pub fn start(client: Client, capacity: usize) -> (EmailQueue, EmailWorker) {
     let (sender, receiver) = mpsc::channel(capacity.max(1));
-    let (shutdown, shutdown_signal) = oneshot::channel();
+    let (shutdown, shutdown_signal) = watch::channel(None);
     let sent = Arc::new(AtomicUsize::new(0));
 
     let task = tokio::spawn(run(client, receiver, shutdown_signal, Arc::clone(&sent)));
@@ -101,8 +101,8 @@ impl EmailWorker {
     /// `timeout`. Each email left unsent is logged at `error` with its event id.
     pub async fn drain(self, timeout: Duration) -> DrainReport {
         let deadline = Instant::now() + timeout;
-        // The worker has ended only if its task already finished; then the join below reports it.
-        let _ = self.shutdown.send(deadline);
+        // Fails only if the worker already ended; the join below reports that.
+        let _ = self.shutdown.send(Some(deadline));
 
         match self.task.await {
             Ok(report) => report,
@@ -114,51 +114,35 @@ impl EmailWorker {
     }
 }
 
+/// Sends queued emails until a shutdown deadline is set, then sends what is
+/// left until the deadline passes. An email whose send is still running at
+/// the deadline counts as unsent.
 async fn run(
     client: Client,
     mut receiver: mpsc::Receiver<WelcomeEmail>,
-    mut shutdown: oneshot::Receiver<Instant>,
+    mut shutdown: watch::Receiver<Option<Instant>>,
     sent: Arc<AtomicUsize>,
 ) -> DrainReport {
-    loop {
-        tokio::select! {
-            biased;
-            deadline = &mut shutdown => {
-                let deadline = deadline.unwrap_or_else(|_| Instant::now());
-                return drain(&client, receiver, deadline, &sent).await;
-            }
-            email = receiver.recv() => match email {
-                Some(email) => {
-                    send(&client, &email, &sent).await;
-                }
-                None => return DrainReport::default(),
-            },
-        }
-    }
-}
-
-async fn drain(
-    client: &Client,
-    mut receiver: mpsc::Receiver<WelcomeEmail>,
-    deadline: Instant,
-    sent: &AtomicUsize,
-) -> DrainReport {
-    receiver.close();
-    tracing::info!(queued = receiver.len(), "draining the email queue");
-
     let mut report = DrainReport::default();
-    while let Some(email) = receiver.recv().await {
+
+    while let Some(email) = next_email(&mut receiver, &mut shutdown).await {
         let event_id = email.event_id.clone();
-        match tokio::time::timeout_at(deadline, send(client, &email, sent)).await {
-            Ok(true) => report.sent += 1,
-            Ok(false) => {}
-            Err(_) => {
+        let outcome = tokio::select! {
+            delivered = send(&client, &email, &sent) => Some(delivered),
+            () = deadline_passed(shutdown.clone()) => None,
+        };
+
+        match outcome {
+            Some(true) if shutdown.borrow().is_some() => report.sent += 1,
+            Some(_) => {}
+            None => {
                 report.unsent.push(event_id);
                 break;
             }
         }
     }
 
+    receiver.close();
     while let Ok(email) = receiver.try_recv() {
         report.unsent.push(email.event_id);
     }
@@ -171,6 +155,52 @@ async fn drain(
         "email queue drained"
     );
     report
+}
+
+/// Returns the next queued email, or `None` once the queue is closed and
+/// empty or the shutdown deadline has passed.
+async fn next_email(
+    receiver: &mut mpsc::Receiver<WelcomeEmail>,
+    shutdown: &mut watch::Receiver<Option<Instant>>,
+) -> Option<WelcomeEmail> {
+    loop {
+        let deadline = *shutdown.borrow_and_update();
+        if let Some(deadline) = deadline {
+            if !receiver.is_closed() {
+                receiver.close();
+                tracing::info!(queued = receiver.len(), "draining the email queue");
+            }
+            return tokio::time::timeout_at(deadline, receiver.recv())
+                .await
+                .ok()
+                .flatten();
+        }
+
+        tokio::select! {
+            biased;
+            changed = shutdown.changed() => {
+                if changed.is_err() {
+                    // The worker handle was dropped without a drain: stop now.
+                    return None;
+                }
+            }
+            email = receiver.recv() => return email,
+        }
+    }
+}
+
+/// Completes when a shutdown deadline is set and has passed.
+async fn deadline_passed(mut shutdown: watch::Receiver<Option<Instant>>) {
+    loop {
+        let deadline = *shutdown.borrow_and_update();
+        if let Some(deadline) = deadline {
+            tokio::time::sleep_until(deadline).await;
+            return;
+        }
+        if shutdown.changed().await.is_err() {
+            return;
+        }
+    }
 }
 
 /// Sends one email and logs the outcome. Returns whether Mailgun accepted it.

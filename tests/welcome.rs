@@ -451,3 +451,95 @@ async fn healthz_stays_200_when_kinde_is_down() {
         rig.finish().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_logs_unsent_when_drain_time_runs_out() {
+    let issuer = TestIssuer::start().await;
+    let mailgun = MockMailgun::start().await;
+    mailgun.reply_next(10, MockReply::delayed(Duration::from_secs(2)));
+    let client = mailgun
+        .client_builder()
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let welcome = WelcomeSettings {
+        from: "Acme <welcome@mg.example.com>".to_owned(),
+        sign_in_url: SIGN_IN_URL.to_owned(),
+        sources: vec![Source::Admin],
+        template: None,
+    };
+    let mut settings = AppSettings::new(
+        issuer.verifier(),
+        client,
+        welcome,
+        Idempotency::new(MemoryStore::new()),
+    );
+    settings.drain_timeout = Duration::from_millis(300);
+    let app = kinde_welcome::start(Framework::Axum, settings, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let http = reqwest::Client::new();
+
+    let mut event_ids = Vec::new();
+    for _ in 0..3 {
+        let sample = new_user();
+        event_ids.push(sample.to_event().event_id);
+        let response = http
+            .post(app.webhook_url())
+            .body(issuer.sign(&sample.to_json()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+    }
+    let report = app.shutdown().await;
+
+    assert_eq!(report.sent, 0);
+    assert_eq!(report.unsent.len(), 3, "{report:?}");
+    for event_id in &event_ids {
+        assert!(
+            report.unsent.contains(event_id),
+            "{event_id} missing from {report:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn template_mode_sends_template_variables() {
+    let issuer = TestIssuer::start().await;
+    let mailgun = MockMailgun::start().await;
+    let welcome = WelcomeSettings {
+        from: "Acme <welcome@mg.example.com>".to_owned(),
+        sign_in_url: SIGN_IN_URL.to_owned(),
+        sources: vec![Source::Admin],
+        template: Some("welcome-v1".to_owned()),
+    };
+    let client = mailgun.client_builder().build().unwrap();
+    let settings = AppSettings::new(
+        issuer.verifier(),
+        client,
+        welcome,
+        Idempotency::new(MemoryStore::new()),
+    );
+    let app = kinde_welcome::start(Framework::Axum, settings, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+
+    let token = issuer.sign(&new_user().to_json());
+    let response = reqwest::Client::new()
+        .post(app.webhook_url())
+        .body(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    app.shutdown().await;
+    let messages = mailgun.messages();
+
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0].first("template"), Some("welcome-v1"));
+    assert_eq!(messages[0].first("html"), None);
+    let variables: Value = serde_json::from_str(messages[0].first("t:variables").unwrap()).unwrap();
+    assert_eq!(variables["first_name"], "Ada <b>&</b>");
+    assert_eq!(variables["sign_in_url"], SIGN_IN_URL);
+}
