@@ -25,7 +25,7 @@ use crate::verify::{VerifiedEvent, log_missing_configuration, log_rejection, ver
 /// | claim | response |
 /// |---|---|
 /// | new event | the handler runs; a 2xx response completes the claim, any other status or an error releases it so that a redelivery runs the handler again |
-/// | already completed | `200 OK` with an empty body, without calling the handler |
+/// | already completed | `200 OK` with `{"status": "duplicate", "event_id": ...}`, without calling the handler |
 /// | in progress in another delivery | `409 Conflict` with `Retry-After: 5` |
 /// | store unreachable | `503 Service Unavailable` with `Retry-After: 30`, without calling the handler |
 ///
@@ -167,7 +167,8 @@ where
                 event_type = %event.event_type,
                 "answered a duplicate of a handled Kinde event without calling the handler"
             );
-            let response = request.into_response(HttpResponse::Ok().finish());
+            let body = serde_json::json!({ "status": "duplicate", "event_id": event.event_id });
+            let response = request.into_response(HttpResponse::Ok().json(body));
             return Ok(response.map_into_right_body());
         }
         Ok(Begin::InProgress) => {
