@@ -122,8 +122,10 @@ impl Error {
         }
     }
 
+    /// Attaches the token header's `kid`, cut to 64 characters because it is
+    /// attacker-controlled and ends up in log lines.
     pub(crate) fn with_kid(mut self, kid: &str) -> Self {
-        self.inner.kid = Some(kid.to_owned());
+        self.inner.kid = Some(truncate(kid));
         self
     }
 
@@ -149,7 +151,8 @@ impl Error {
         }
     }
 
-    /// Returns the token header's `kid`, when the error happened after it was read.
+    /// Returns the token header's `kid`, when the error happened after it was
+    /// read, cut to 64 characters (with `…`) when longer.
     pub fn kid(&self) -> Option<&str> {
         self.inner.kid.as_deref()
     }
@@ -188,16 +191,21 @@ impl fmt::Debug for Error {
 
 impl std::error::Error for Error {}
 
+/// The longest attacker-controlled value kept in messages and log fields, in characters.
+const MAX_ECHOED_CHARS: usize = 64;
+
 /// Shortens an attacker-controlled value (an `alg` or a `kid`) before it goes
 /// into a message or a log line, and escapes anything unprintable.
 pub(crate) fn quote(value: &str) -> String {
-    const MAX_CHARS: usize = 64;
+    format!("{:?}", truncate(value))
+}
 
-    let mut quoted: String = value.chars().take(MAX_CHARS).collect();
-    if value.chars().count() > MAX_CHARS {
-        quoted.push('…');
+fn truncate(value: &str) -> String {
+    let mut truncated: String = value.chars().take(MAX_ECHOED_CHARS).collect();
+    if value.chars().count() > MAX_ECHOED_CHARS {
+        truncated.push('…');
     }
-    format!("{quoted:?}")
+    truncated
 }
 
 #[cfg(test)]
@@ -247,5 +255,13 @@ mod tests {
         assert_eq!(quote("RS256"), "\"RS256\"");
         assert_eq!(quote("a\nb"), "\"a\\nb\"");
         assert_eq!(quote(&"x".repeat(100)).chars().count(), 64 + 3);
+    }
+
+    #[test]
+    fn long_kid_is_truncated() {
+        let error = Error::new(ErrorKind::UnknownKid, "unknown").with_kid(&"A".repeat(150_000));
+
+        assert_eq!(error.kid().unwrap().chars().count(), 65);
+        assert!(error.kid().unwrap().ends_with('…'));
     }
 }

@@ -29,7 +29,7 @@
 //! - `aws-lc-rs` (default) or `rust-crypto`: the crypto backend. With both,
 //!   aws-lc-rs is used. The backend is chosen by this crate, not through
 //!   jsonwebtoken's process-wide default.
-//! - `testing`: [`testing`], a test issuer that signs events and serves a JWKS
+//! - `testing`: the `testing` module, a test issuer that signs events and serves a JWKS
 //!   on loopback, for testing webhook handlers end to end.
 //! - `redis`: an idempotency store on Redis.
 

@@ -46,8 +46,13 @@ impl<'a> UnverifiedToken<'a> {
             serde_json::from_slice(&decode_segment(header, "header")?).map_err(|error| {
                 malformed(format!("the token header is not a JSON object: {error}"))
             })?;
-        let algorithm = read_algorithm(header.alg.as_deref(), allowed)?;
-        let kid = header.kid.filter(|kid| !kid.is_empty()).ok_or_else(|| {
+        let kid = header.kid.filter(|kid| !kid.is_empty());
+        let algorithm =
+            read_algorithm(header.alg.as_deref(), allowed).map_err(|error| match &kid {
+                Some(kid) => error.with_kid(kid),
+                None => error,
+            })?;
+        let kid = kid.ok_or_else(|| {
             Error::new(
                 ErrorKind::MissingKid,
                 "the token header has no kid, so no JWKS key can be chosen",
@@ -162,6 +167,17 @@ mod tests {
             parsed.signing_input,
             &token.as_bytes()[..token.rfind('.').unwrap()]
         );
+    }
+
+    #[test]
+    fn disallowed_algorithm_keeps_the_kid() {
+        let token = token(r#"{"alg":"HS256","kid":"4c:fa"}"#, "{}");
+        let error = UnverifiedToken::parse(token.as_bytes(), ALLOWED)
+            .err()
+            .unwrap();
+
+        assert_eq!(error.kind(), ErrorKind::DisallowedAlgorithm);
+        assert_eq!(error.kid(), Some("4c:fa"));
     }
 
     #[test]
