@@ -1,8 +1,8 @@
 //! Building the welcome email for a new Kinde user.
 
-use kinde_webhook::{Event, User};
+use kinde_webhook::User;
 use mailgun_lite::{Mailbox, Message};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::config::WelcomeSettings;
 
@@ -22,34 +22,73 @@ pub struct WelcomeEmail {
     pub message: Message,
 }
 
-/// Builds the welcome email for `user`, or returns `None` when the user has
-/// no usable email address.
-pub fn welcome_email(
-    event: &Event,
-    user: &User,
-    settings: &WelcomeSettings,
-) -> Option<WelcomeEmail> {
-    let address = clean(user.email()?);
-    if address.is_empty() {
-        return None;
+/// The person a welcome email goes to, as read from a `user.created` event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Recipient<'a> {
+    /// The email address as received; `None`, empty or blank means none.
+    pub email: Option<&'a str>,
+    /// The first name as received, if any.
+    pub first_name: Option<&'a str>,
+}
+
+impl<'a> Recipient<'a> {
+    /// Reads the recipient from a typed user.
+    pub fn from_user(user: &'a User) -> Self {
+        Self {
+            email: user.email(),
+            first_name: user.first_name.as_deref(),
+        }
     }
 
-    let first_name = user
+    /// Reads the recipient from raw `data` whose typed parse failed, so that
+    /// a field of an unexpected type elsewhere does not cost the email.
+    pub fn from_raw_data(data: &'a Value) -> Self {
+        let user = &data["user"];
+        Self {
+            email: user["email"].as_str(),
+            first_name: user["first_name"].as_str(),
+        }
+    }
+}
+
+/// Why no welcome email can be built for a recipient.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoEmail {
+    /// The user has no email address (null, empty or blank).
+    Missing,
+    /// The address is not of the form `local@domain`.
+    Invalid,
+}
+
+/// Builds the welcome email for `recipient`, answering the event `event_id`.
+pub fn welcome_email(
+    event_id: &str,
+    recipient: Recipient<'_>,
+    settings: &WelcomeSettings,
+) -> Result<WelcomeEmail, NoEmail> {
+    let address = clean(recipient.email.ok_or(NoEmail::Missing)?);
+    if address.is_empty() {
+        return Err(NoEmail::Missing);
+    }
+    if !is_plausible_address(&address) {
+        return Err(NoEmail::Invalid);
+    }
+
+    let first_name = recipient
         .first_name
-        .as_deref()
         .map(clean)
         .filter(|name| !name.is_empty());
-    let recipient = match &first_name {
+    let mailbox = match &first_name {
         Some(name) => Mailbox::named(name, address),
         None => Mailbox::new(address),
     };
 
     let message = Message::new()
         .from(settings.from.as_str())
-        .to(recipient)
+        .to(mailbox)
         .subject(subject(first_name.as_deref()))
         .tag(WELCOME_TAG)
-        .variable(EVENT_ID_VARIABLE, event.event_id.as_str());
+        .variable(EVENT_ID_VARIABLE, event_id);
     let message = match &settings.template {
         Some(template) => message.template(template).template_variables(json!({
             "first_name": first_name.as_deref().unwrap_or(""),
@@ -61,10 +100,19 @@ pub fn welcome_email(
             .html(html_body(first_name.as_deref(), &settings.sign_in_url)),
     };
 
-    Some(WelcomeEmail {
-        event_id: event.event_id.clone(),
+    Ok(WelcomeEmail {
+        event_id: event_id.to_owned(),
         message,
     })
+}
+
+/// Checks the shape `local@domain` with no whitespace, so that an address
+/// Mailgun would reject is not queued. Mailgun checks the rest.
+fn is_plausible_address(address: &str) -> bool {
+    let Some((local, domain)) = address.rsplit_once('@') else {
+        return false;
+    };
+    !local.is_empty() && !domain.is_empty() && !address.chars().any(char::is_whitespace)
 }
 
 fn subject(first_name: Option<&str>) -> String {
@@ -129,9 +177,16 @@ mod tests {
         }
     }
 
-    fn email_for(sample: samples::SampleEvent, template: Option<&str>) -> Option<WelcomeEmail> {
+    fn email_for(
+        sample: samples::SampleEvent,
+        template: Option<&str>,
+    ) -> Result<WelcomeEmail, NoEmail> {
         let event = sample.to_event();
-        welcome_email(&event, event.user().unwrap(), &settings(template))
+        welcome_email(
+            &event.event_id,
+            Recipient::from_user(event.user().unwrap()),
+            &settings(template),
+        )
     }
 
     #[test]
@@ -152,9 +207,46 @@ mod tests {
 
     #[test]
     fn user_without_email_gets_none() {
-        assert!(email_for(samples::user_created().email(None), None).is_none());
-        assert!(email_for(samples::user_created().email(Some("")), None).is_none());
-        assert!(email_for(samples::user_created().email(Some(" \r\n ")), None).is_none());
+        assert_eq!(
+            email_for(samples::user_created().email(None), None).err(),
+            Some(NoEmail::Missing)
+        );
+        assert_eq!(
+            email_for(samples::user_created().email(Some("")), None).err(),
+            Some(NoEmail::Missing)
+        );
+        assert_eq!(
+            email_for(samples::user_created().email(Some(" \r\n ")), None).err(),
+            Some(NoEmail::Missing)
+        );
+    }
+
+    #[test]
+    fn implausible_address_is_invalid() {
+        for address in [
+            "not-an-email",
+            "@example.com",
+            "ada@",
+            "ada lovelace@example.com",
+        ] {
+            let result = email_for(samples::user_created().email(Some(address)), None);
+            assert_eq!(result.err(), Some(NoEmail::Invalid), "{address}");
+        }
+    }
+
+    #[test]
+    fn raw_data_recipient_reads_email_and_name() {
+        let data = serde_json::json!({"user": {"email": "ada@example.com", "first_name": "Ada", "phone": 12345}});
+
+        let recipient = Recipient::from_raw_data(&data);
+
+        assert_eq!(
+            recipient,
+            Recipient {
+                email: Some("ada@example.com"),
+                first_name: Some("Ada")
+            }
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use kinde_webhook::{Event, EventData};
 
 use crate::config::WelcomeSettings;
-use crate::email::welcome_email;
+use crate::email::{NoEmail, Recipient, welcome_email};
 use crate::queue::{EmailQueue, EnqueueError};
 
 /// What the app did with a verified event.
@@ -57,19 +57,42 @@ impl Welcome {
     }
 
     fn decide(&self, event: &Event) -> Outcome {
-        let EventData::UserCreated(data) = &event.data else {
-            return Outcome::Ignored("not a user.created event");
+        let recipient = match recipient_of(event) {
+            Ok(recipient) => recipient,
+            Err(reason) => return Outcome::Ignored(reason),
         };
         if !self.settings.sources.contains(&event.source) {
             return Outcome::Ignored("the event source is not in WELCOME_SOURCES");
         }
-        let Some(email) = welcome_email(event, &data.user, &self.settings) else {
-            return Outcome::Ignored("the user has no email address");
+        let email = match welcome_email(&event.event_id, recipient, &self.settings) {
+            Ok(email) => email,
+            Err(NoEmail::Missing) => return Outcome::Ignored("the user has no email address"),
+            Err(NoEmail::Invalid) => {
+                return Outcome::Ignored("the user's email address is not of the form local@domain");
+            }
         };
 
         match self.queue.try_enqueue(email) {
             Ok(()) => Outcome::Queued,
             Err(EnqueueError::Full | EnqueueError::Closed) => Outcome::Unavailable,
         }
+    }
+}
+
+/// Reads the recipient of a `user.created` event. When its data did not fit
+/// the typed model, the address and name are read from the raw JSON, so an
+/// authentic new user still gets the email.
+fn recipient_of(event: &Event) -> Result<Recipient<'_>, &'static str> {
+    match &event.data {
+        EventData::UserCreated(data) => Ok(Recipient::from_user(&data.user)),
+        EventData::Other(raw) if event.event_type == "user.created" => {
+            tracing::warn!(
+                event_id = %event.event_id,
+                parse_error = raw.parse_error.as_deref().unwrap_or_default(),
+                "user.created data did not fit the typed model; reading the email address from the raw data"
+            );
+            Ok(Recipient::from_raw_data(&raw.data))
+        }
+        _ => Err("not a user.created event"),
     }
 }

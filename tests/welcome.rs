@@ -543,3 +543,42 @@ async fn template_mode_sends_template_variables() {
     assert_eq!(variables["first_name"], "Ada <b>&</b>");
     assert_eq!(variables["sign_in_url"], SIGN_IN_URL);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn odd_user_fields_still_get_the_email() {
+    let rig = start(Framework::Axum, Options::default()).await;
+    let sample = new_user().with_data(|data| {
+        data["user"]["phone"] = serde_json::json!(12345);
+        data["user"]["is_suspended"] = serde_json::json!("false");
+    });
+    assert!(
+        matches!(sample.to_event().data, kinde_webhook::EventData::Other(_)),
+        "the sample must miss the typed model"
+    );
+
+    let response = rig.post_event(&sample).await;
+    let body: Value = response.json().await.unwrap();
+    let messages = rig.finish().await;
+
+    assert_eq!(body["status"], "queued");
+    assert_eq!(messages.len(), 1);
+    assert_eq!(
+        messages[0].field("to"),
+        vec!["\"Ada <b>&</b>\" <ada@example.com>"]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_address_is_ignored_without_sending() {
+    let rig = start(Framework::Axum, Options::default()).await;
+
+    let response = rig
+        .post_event(&new_user().email(Some("not-an-email")))
+        .await;
+    let body: Value = response.json().await.unwrap();
+    let requests = rig.mailgun.request_count();
+    rig.finish().await;
+
+    assert_eq!(body["status"], "ignored");
+    assert_eq!(requests, 0);
+}
