@@ -32,8 +32,10 @@
 //!   the region. A 200 that is not from the Messages API (a wrong base URL
 //!   returns the text `Mailgun Magnificent API`) is an
 //!   [`ErrorKind::WrongBaseUrl`] error, not a success.
-//! - **Retries.** Rate limits (429, 420) wait as long as Mailgun requests.
-//!   5xx statuses and connection failures back off exponentially with jitter.
+//! - **Retries.** Rate limits (429, 420) wait as long as Mailgun requests,
+//!   up to the policy's longest wait (30 s by default). A longer requested
+//!   wait ends the send at once with [`ErrorKind::RateLimited`] and
+//!   [`Error::retry_after`], so the caller can queue the message. 5xx statuses and connection failures back off exponentially with jitter.
 //!   See [`RetryPolicy`], including why a retried 5xx can in rare cases
 //!   deliver an email twice.
 //! - **Secrets.** The API key never appears in `Debug`, `Display`, errors or

@@ -66,7 +66,7 @@ pub(crate) async fn read_response(
     let headers = response.headers().clone();
     let body = read_body(&mut response, target).await?;
     let wait = requested_wait(&headers, &body, OffsetDateTime::now_utc());
-    let error = status_error(status, &body, target);
+    let error = status_error(status, &body, target, wait);
     Err(error
         .with_status(status)
         .with_body(&body)
@@ -113,7 +113,12 @@ fn sent_or_wrong_url(status: StatusCode, body: &str, target: &Target<'_>) -> Res
         .with_body(body))
 }
 
-fn status_error(status: StatusCode, body: &str, target: &Target<'_>) -> Error {
+fn status_error(
+    status: StatusCode,
+    body: &str,
+    target: &Target<'_>,
+    wait: Option<std::time::Duration>,
+) -> Error {
     let detail = mailgun_message(body);
     let domain = target.domain;
     let base_url = target.base_url;
@@ -148,7 +153,13 @@ fn status_error(status: StatusCode, body: &str, target: &Target<'_>) -> Error {
         ),
         420 | 429 => (
             ErrorKind::RateLimited,
-            format!("Mailgun rate limit reached ({status}): {detail}"),
+            match wait {
+                Some(wait) => format!(
+                    "Mailgun rate limit reached ({status}): {detail}; Mailgun asks to wait {} s before retrying",
+                    wait.as_secs()
+                ),
+                None => format!("Mailgun rate limit reached ({status}): {detail}"),
+            },
         ),
         500..=599 => (
             ErrorKind::Server,
