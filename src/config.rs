@@ -12,6 +12,19 @@ pub const DEFAULT_BIND_ADDR: &str = "127.0.0.1:3000";
 /// The variables whose presence switches the app from demo mode to production mode.
 const PRODUCTION_PREFIXES: [&str; 3] = ["KINDE_", "MAILGUN_", "WELCOME_"];
 
+/// Every variable with a production prefix that the app reads.
+const KNOWN_VARIABLES: [&str; 9] = [
+    "KINDE_ISSUER_URL",
+    "MAILGUN_API_KEY",
+    "MAILGUN_DOMAIN",
+    "MAILGUN_REGION",
+    "MAILGUN_BASE_URL",
+    "WELCOME_FROM",
+    "WELCOME_SIGN_IN_URL",
+    "WELCOME_SOURCES",
+    "WELCOME_TEMPLATE",
+];
+
 /// Everything the welcome app needs to run against the real Kinde and Mailgun.
 #[derive(Clone)]
 pub struct Config {
@@ -139,15 +152,14 @@ impl Config {
     fn from_reader(reader: &Reader<'_>) -> Result<Self, ConfigError> {
         let mut problems = Vec::new();
 
+        reader.unknown_variables(&mut problems);
         let issuer_url = reader.required(
             "KINDE_ISSUER_URL",
             "your Kinde business domain, e.g. https://yourbiz.kinde.com",
             &mut problems,
         );
-        if let Some(url) = &issuer_url
-            && let Err(error) = kinde_webhook::Verifier::builder(url.as_str()).build()
-        {
-            problems.push(format!("KINDE_ISSUER_URL is invalid: {error}"));
+        if let Some(url) = &issuer_url {
+            check_issuer_url(url, &mut problems);
         }
         let mailgun_api_key = reader.required(
             "MAILGUN_API_KEY",
@@ -215,11 +227,44 @@ impl Config {
     }
 }
 
+/// Checks the issuer URL the way the verifier will, with a message about the
+/// variable rather than the builder.
+fn check_issuer_url(url: &str, problems: &mut Vec<String>) {
+    let builder = kinde_webhook::Verifier::builder(url);
+    let Err(error) = builder.build() else {
+        return;
+    };
+
+    if url.starts_with("http://") {
+        problems.push(format!(
+            "KINDE_ISSUER_URL {url:?} uses plain HTTP; use the https:// business domain (plain HTTP is accepted only for loopback hosts)"
+        ));
+    } else {
+        problems.push(format!("KINDE_ISSUER_URL is invalid: {error}"));
+    }
+}
+
 struct Reader<'a> {
     variables: &'a [(String, String)],
 }
 
 impl Reader<'_> {
+    /// Names each set variable with a production prefix that the app does not
+    /// read, such as a misspelt `WELCOME_FORM`.
+    fn unknown_variables(&self, problems: &mut Vec<String>) {
+        for (name, _) in self.variables {
+            let production = PRODUCTION_PREFIXES
+                .iter()
+                .any(|prefix| name.starts_with(prefix));
+            if production && !KNOWN_VARIABLES.contains(&name.as_str()) {
+                problems.push(format!(
+                    "{name} is not a variable this app reads; check its spelling against: {}",
+                    KNOWN_VARIABLES.join(", ")
+                ));
+            }
+        }
+    }
+
     /// Returns the trimmed value, or `None` when unset or blank.
     fn optional(&self, name: &str) -> Option<String> {
         self.variables
@@ -349,8 +394,9 @@ mod tests {
         let error =
             Mode::from_variables(&variables(&[("WELCOME_FORM", "typo")]), false).unwrap_err();
 
-        assert_eq!(error.problems().len(), 5, "{error}");
+        assert_eq!(error.problems().len(), 6, "{error}");
         for name in [
+            "WELCOME_FORM",
             "KINDE_ISSUER_URL",
             "MAILGUN_API_KEY",
             "MAILGUN_DOMAIN",
@@ -394,6 +440,18 @@ mod tests {
                 "{name} not named: {error}"
             );
         }
+    }
+
+    #[test]
+    fn plain_http_issuer_names_the_variable() {
+        let mut pairs = production();
+        pairs.push(("KINDE_ISSUER_URL", "http://yourbiz.kinde.com"));
+
+        let error = Mode::from_variables(&variables(&pairs), false).unwrap_err();
+
+        assert_eq!(error.problems().len(), 1, "{error}");
+        assert!(error.problems()[0].contains("uses plain HTTP"), "{error}");
+        assert!(!error.problems()[0].contains("danger"), "{error}");
     }
 
     #[test]

@@ -139,7 +139,9 @@ async fn show_received(mailgun: &MockMailgun) {
 fn print_curl(issuer: &TestIssuer, webhook_url: &str) {
     let sample = samples::user_created()
         .email(Some("grace@example.com"))
-        .first_name(Some("Grace"));
+        .first_name(Some("Grace"))
+        .last_name(Some("Hopper"))
+        .with_data(|data| data["user"]["username"] = serde_json::json!("grace"));
     let token = issuer.sign(&sample.to_json());
     println!();
     println!("Send another signed user.created (a new event id, so a new email):");

@@ -49,9 +49,16 @@ pub async fn main_with(framework: Framework) -> Result<(), String> {
     init_tracing();
 
     match Mode::from_env().map_err(|error| error.to_string())? {
-        Mode::Demo { bind_addr } => demo::run(bind_addr, framework)
-            .await
-            .map_err(|error| error.to_string()),
+        Mode::Demo { bind_addr } => {
+            if std::env::var_os("REDIS_URL").is_some() {
+                tracing::warn!(
+                    "REDIS_URL is set but ignored: no KINDE_*, MAILGUN_* or WELCOME_* variable is set, so the local demo runs"
+                );
+            }
+            demo::run(bind_addr, framework)
+                .await
+                .map_err(|error| error.to_string())
+        }
         Mode::Production(config) => run_production(&config, framework).await,
     }
 }
@@ -65,7 +72,12 @@ async fn run_production(config: &Config, framework: Framework) -> Result<(), Str
 
     let app = start(framework, settings, config.bind_addr)
         .await
-        .map_err(|error| format!("cannot listen on BIND_ADDR {}: {error}", config.bind_addr))?;
+        .map_err(|error| {
+            format!(
+                "cannot listen on BIND_ADDR {}: {error}; set BIND_ADDR to a free address",
+                config.bind_addr
+            )
+        })?;
     let report = app.run_until_signal().await;
     match report.unsent.is_empty() {
         true => Ok(()),
@@ -94,5 +106,9 @@ fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     // A second initialisation (as in tests) keeps the first subscriber.
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
+    let colours = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(colours)
+        .try_init();
 }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use mailgun_lite::Client;
+use mailgun_lite::{Client, ErrorKind};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
@@ -203,22 +203,45 @@ async fn deadline_passed(mut shutdown: watch::Receiver<Option<Instant>>) {
     }
 }
 
-/// Sends one email and logs the outcome. Returns whether Mailgun accepted it.
+/// The longest the worker waits when Mailgun's rate limit asks for a wait
+/// longer than mailgun-lite's own retries cover. The whole queue waits,
+/// because every send would hit the same limit.
+pub const MAX_RATE_LIMIT_WAIT: Duration = Duration::from_secs(15 * 60);
+
+/// How many rate-limit waits one email gets before it is dropped.
+pub const MAX_RATE_LIMIT_WAITS: u32 = 4;
+
+/// Sends one email and logs the outcome, waiting out long rate limits.
+/// Returns whether Mailgun accepted it.
 async fn send(client: &Client, email: &WelcomeEmail, sent: &AtomicUsize) -> bool {
-    match client.send(&email.message).await {
-        Ok(accepted) => {
-            sent.fetch_add(1, Ordering::SeqCst);
-            tracing::info!(event_id = %email.event_id, mailgun_id = %accepted.id(), "welcome email sent");
-            true
+    let mut waits = 0;
+    loop {
+        let error = match client.send(&email.message).await {
+            Ok(accepted) => {
+                sent.fetch_add(1, Ordering::SeqCst);
+                tracing::info!(event_id = %email.event_id, mailgun_id = %accepted.id(), "welcome email sent");
+                return true;
+            }
+            Err(error) => error,
+        };
+
+        if error.kind() == ErrorKind::RateLimited && waits < MAX_RATE_LIMIT_WAITS {
+            waits += 1;
+            let wait = error
+                .retry_after()
+                .unwrap_or(Duration::from_secs(60))
+                .min(MAX_RATE_LIMIT_WAIT);
+            tracing::warn!(event_id = %email.event_id, wait_secs = wait.as_secs(), wait_number = waits, "Mailgun rate limit reached; the email queue waits before sending again");
+            tokio::time::sleep(wait).await;
+            continue;
         }
-        Err(error) => {
-            tracing::error!(
-                event_id = %email.event_id,
-                status = ?error.status().map(|status| status.as_u16()),
-                error = %error,
-                "welcome email not sent"
-            );
-            false
-        }
+
+        tracing::error!(
+            event_id = %email.event_id,
+            status = ?error.status().map(|status| status.as_u16()),
+            error = %error,
+            "welcome email not sent"
+        );
+        return false;
     }
 }

@@ -68,7 +68,9 @@ impl Welcome {
             Ok(email) => email,
             Err(NoEmail::Missing) => return Outcome::Ignored("the user has no email address"),
             Err(NoEmail::Invalid) => {
-                return Outcome::Ignored("the user's email address is not of the form local@domain");
+                return Outcome::Ignored(
+                    "the user's email address is not of the form local@domain",
+                );
             }
         };
 

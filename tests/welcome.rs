@@ -582,3 +582,52 @@ async fn invalid_address_is_ignored_without_sending() {
     assert_eq!(body["status"], "ignored");
     assert_eq!(requests, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_rate_limit_is_waited_out() {
+    let issuer = TestIssuer::start().await;
+    let mailgun = MockMailgun::start().await;
+    // Mailgun asks for 1 s, over the client's 100 ms cap, so the client gives up and the worker waits.
+    mailgun.reply_next(
+        1,
+        MockReply::status(StatusCode::TOO_MANY_REQUESTS).retry_after("1"),
+    );
+    let retry = RetryPolicy::default()
+        .initial_backoff(Duration::from_millis(20))
+        .max_delay(Duration::from_millis(100));
+    let client = mailgun
+        .client_builder()
+        .retry_policy(retry)
+        .build()
+        .unwrap();
+    let welcome = WelcomeSettings {
+        from: "Acme <welcome@mg.example.com>".to_owned(),
+        sign_in_url: SIGN_IN_URL.to_owned(),
+        sources: vec![Source::Admin],
+        template: None,
+    };
+    let settings = AppSettings::new(
+        issuer.verifier(),
+        client,
+        welcome,
+        Idempotency::new(MemoryStore::new()),
+    );
+    let app = kinde_welcome::start(Framework::Axum, settings, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+
+    let token = issuer.sign(&new_user().to_json());
+    let response = reqwest::Client::new()
+        .post(app.webhook_url())
+        .body(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let messages = mailgun.wait_for_messages(1, Duration::from_secs(10)).await;
+    let report = app.shutdown().await;
+
+    assert_eq!(messages.map(|messages| messages.len()), Some(1));
+    assert_eq!(mailgun.request_count(), 2);
+    assert!(report.unsent.is_empty());
+}
