@@ -36,7 +36,9 @@
 //!
 //! Kinde delivers at least once. [`KindeWebhookLayer::idempotency`] adds
 //! de-duplication by the signed `event_id`, so that the handler runs once per
-//! event even when deliveries repeat or overlap.
+//! event even when deliveries repeat or overlap: a duplicate of a handled
+//! event gets 200 without reaching the handler, and one that arrives while
+//! the first is still being handled gets 409 with `Retry-After: 5`.
 //!
 //! Accepted events are logged at `debug` with their id, type and source,
 //! rejections at `info` with the reason and `kid`, and failures to verify
@@ -71,3 +73,7 @@ pub use extract::{KindeEvent, MissingKindeWebhookLayer};
 pub use future::ResponseFuture;
 pub use layer::KindeWebhookLayer;
 pub use service::KindeWebhook;
+
+/// The core crate, re-exported so that `Verifier`, `Event` and the stores
+/// need no separate dependency.
+pub use kinde_webhook;
