@@ -30,11 +30,13 @@ fn actix_snippet_builds() -> Result<(), Box<dyn std::error::Error>> {
 
     let verifier = Verifier::builder("https://yourbiz.kinde.com").build()?;
     let idempotency = Idempotency::new(MemoryStore::new());
-    let _app = App::new().app_data(KindeWebhookConfig::new(verifier.clone())).service(
-        web::resource("/webhooks/kinde")
-            .wrap(KindeIdempotency::new(idempotency.clone()))
-            .route(web::post().to(on_webhook)),
-    );
+    let _app = App::new()
+        .app_data(KindeWebhookConfig::new(verifier.clone()))
+        .service(
+            web::resource("/webhooks/kinde")
+                .wrap(KindeIdempotency::new(idempotency.clone()))
+                .route(web::post().to(on_webhook)),
+        );
 
     async fn on_webhook(KindeEvent(_event): KindeEvent) -> HttpResponse {
         HttpResponse::Ok().finish()
