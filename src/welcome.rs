@@ -45,7 +45,8 @@ impl Welcome {
     pub fn handle(&self, event: &Event) -> Outcome {
         let outcome = self.decide(event);
         match &outcome {
-            Outcome::Queued => tracing::info!(event_id = %event.event_id, "welcome email queued"),
+            // Logged before the email enters the queue, so it precedes the worker's "sent".
+            Outcome::Queued => {}
             Outcome::Ignored(reason) => {
                 tracing::info!(event_id = %event.event_id, event_type = %event.event_type, source = %event.source, reason, "no welcome email")
             }
@@ -74,6 +75,7 @@ impl Welcome {
             }
         };
 
+        tracing::info!(event_id = %event.event_id, "queueing the welcome email");
         match self.queue.try_enqueue(email) {
             Ok(()) => Outcome::Queued,
             Err(EnqueueError::Full | EnqueueError::Closed) => Outcome::Unavailable,
