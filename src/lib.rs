@@ -66,9 +66,14 @@ pub async fn main_with(framework: Framework) -> Result<(), String> {
 async fn run_production(config: &Config, framework: Framework) -> Result<(), String> {
     tracing::info!(?config, "starting");
     let settings = AppSettings::from_config(config).map_err(|error| error.to_string())?;
-    if let Err(error) = settings.verifier.prefetch().await {
-        tracing::warn!(error = %error, "the JWKS could not be fetched at start; verification will retry");
+    if let Some(url) = &config.redis_url
+        && let Ok(store) = kinde_webhook::idempotency::RedisStore::builder(url.as_str()).build()
+        && let Err(error) = store.ping().await
+    {
+        tracing::warn!(error = %error, "Redis does not answer at start; webhooks get 503 until it does");
     }
+    // A failed prefetch is logged by the verifier; the first webhook fetches again.
+    let _ = settings.verifier.prefetch().await;
 
     let app = start(framework, settings, config.bind_addr)
         .await

@@ -185,6 +185,17 @@ mod redis {
     }
 
     #[tokio::test]
+    async fn ping_succeeds_against_redis() {
+        let Some(url) = redis_url() else {
+            return;
+        };
+
+        let store = RedisStore::builder(url).build().unwrap();
+
+        store.ping().await.unwrap();
+    }
+
+    #[tokio::test]
     async fn unreachable_redis_is_store_unavailable() {
         let url = format!(
             "{}/0",
@@ -198,8 +209,10 @@ mod redis {
             .unwrap();
 
         let error = store.claim("event_0123").await.unwrap_err();
+        let ping = store.ping().await.unwrap_err();
 
         assert_eq!(error.kind(), ErrorKind::StoreUnavailable);
+        assert_eq!(ping.kind(), ErrorKind::StoreUnavailable);
         assert_eq!(error.status().as_u16(), 503);
         assert_eq!(error.retry_after(), Some(Duration::from_secs(30)));
     }

@@ -88,6 +88,22 @@ impl RedisStore {
         format!("{}{event_id}", self.key_prefix)
     }
 
+    /// Checks that Redis answers, for a start-up report. Fails with
+    /// [`ErrorKind::StoreUnavailable`] when it does not.
+    pub async fn ping(&self) -> Result<(), Error> {
+        let mut connection = self.connection.clone();
+        redis::cmd("PING")
+            .query_async::<String>(&mut connection)
+            .await
+            .map(|_| ())
+            .map_err(|error| {
+                Error::new(
+                    ErrorKind::StoreUnavailable,
+                    format!("the Redis idempotency store does not answer PING: {error}"),
+                )
+            })
+    }
+
     async fn claim_in_redis(&self, event_id: &str) -> Result<ClaimOutcome, Error> {
         let owner = new_owner();
         let mut connection = self.connection.clone();
