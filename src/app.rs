@@ -23,13 +23,13 @@ pub struct AppSettings {
     pub welcome: WelcomeSettings,
     /// De-duplicates deliveries by `event_id`.
     pub idempotency: Idempotency,
-    /// How many emails the queue holds before webhooks get 503. Default 1024.
+    /// The queue's capacity in emails; past it, webhooks get 503. Default 1024.
     pub queue_capacity: usize,
     /// How long a shutdown waits for queued emails. Default 30 s.
     pub drain_timeout: Duration,
 }
 
-/// Why the app could not be set up from a valid configuration.
+/// An error setting up the app from a valid configuration.
 #[derive(Debug, thiserror::Error)]
 pub enum SetupError {
     /// The verifier could not be built.
@@ -144,7 +144,7 @@ impl RunningApp {
     /// Stops accepting requests, drains the email queue for at most the
     /// configured time, and reports what was left unsent.
     pub async fn shutdown(self) -> DrainReport {
-        // The server may have stopped on its own already; the join below tells.
+        // The server may have stopped on its own already, which the join below reports.
         let _ = self.stop.send(());
         match self.task.await {
             Ok(report) => report,

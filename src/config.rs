@@ -38,7 +38,7 @@ pub struct Config {
     pub mailgun_region: Region,
     /// An override of the Mailgun API base URL (`MAILGUN_BASE_URL`).
     pub mailgun_base_url: Option<String>,
-    /// What the welcome email needs.
+    /// The settings of the welcome email.
     pub welcome: WelcomeSettings,
     /// The listen address (`BIND_ADDR`, default `127.0.0.1:3000`).
     pub bind_addr: SocketAddr,
@@ -59,7 +59,7 @@ pub struct WelcomeSettings {
     pub template: Option<String>,
 }
 
-/// How the app starts.
+/// The mode the app starts in.
 #[derive(Debug)]
 pub enum Mode {
     /// No production variable is set (or `--demo` was given): run the local demo.

@@ -20,7 +20,7 @@ pub const DEMO_FROM: &str = "Acme Demo <welcome@demo.example.com>";
 /// The sign-in link of demo emails.
 pub const DEMO_SIGN_IN_URL: &str = "https://app.example.com/login";
 
-/// Why the demo could not run.
+/// An error that stops the demo.
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {
     /// The app could not listen on the address.

@@ -13,7 +13,7 @@ pub const WELCOME_TAG: &str = "welcome";
 /// back to its webhook in Mailgun's events.
 pub const EVENT_ID_VARIABLE: &str = "kinde-event-id";
 
-/// One welcome email, ready to be sent, with the event it answers.
+/// One welcome email, ready to be sent, with the id of its event.
 #[derive(Debug, Clone)]
 pub struct WelcomeEmail {
     /// The Kinde `event_id` of the `user.created` event.
@@ -51,7 +51,7 @@ impl<'a> Recipient<'a> {
     }
 }
 
-/// Why no welcome email can be built for a recipient.
+/// The reason no welcome email can be built for a recipient.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NoEmail {
     /// The user has no email address (null, empty or blank).
@@ -60,7 +60,7 @@ pub enum NoEmail {
     Invalid,
 }
 
-/// Builds the welcome email for `recipient`, answering the event `event_id`.
+/// Builds the welcome email for `recipient`, for the event `event_id`.
 pub fn welcome_email(
     event_id: &str,
     recipient: Recipient<'_>,
