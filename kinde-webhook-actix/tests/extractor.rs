@@ -17,7 +17,8 @@ use kinde_webhook_actix::KindeWebhookConfig;
 use serde_json::{Value, json};
 
 use support::{
-    Calls, TestServer, WEBHOOK_PATH, calls, client, count, count_and_echo, json_body, retry_after,
+    Calls, TestServer, WEBHOOK_PATH, calls, client, count, count_and_echo, endless_body, json_body,
+    retry_after, send_guarded,
 };
 
 /// Starts a one-worker server whose webhook route uses `config`.
@@ -332,6 +333,30 @@ async fn oversized_chunked_body_is_413() {
     );
 
     assert_eq!(count(&calls), 0);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn endless_chunked_300_kib_body_is_413() {
+    let issuer = TestIssuer::start().await;
+    let calls = calls();
+    let server = start_with(KindeWebhookConfig::new(issuer.verifier()), &calls);
+
+    let request = client()
+        .post(server.webhook_url())
+        .header("content-type", "application/jwt")
+        .body(reqwest::Body::wrap_stream(endless_body(300 * 1024)));
+    let response = send_guarded(request).await;
+
+    assert_eq!(response.status(), 413);
+    let error = json_body(response).await;
+    assert_eq!(error["error"], "payload_too_large");
+    assert_eq!(
+        error["reason"],
+        "the body is over the 262144-byte token size limit"
+    );
+    assert_eq!(count(&calls), 0);
+    assert_eq!(issuer.fetch_count(), 0);
     server.stop().await;
 }
 

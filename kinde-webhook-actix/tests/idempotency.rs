@@ -17,7 +17,8 @@ use serde_json::json;
 use tokio::sync::Notify;
 
 use support::{
-    Calls, TestServer, WEBHOOK_PATH, calls, client, count, count_and_echo, json_body, retry_after,
+    Calls, TestServer, WEBHOOK_PATH, calls, client, count, count_and_echo, endless_body, json_body,
+    retry_after, send_guarded,
 };
 
 /// How long `slow_handler` takes, so that concurrent deliveries overlap it.
@@ -265,6 +266,76 @@ async fn failed_handler_runs_again_on_redelivery() {
         "fourth delivery"
     );
     assert_eq!(count(&calls), 3, "the handler ran after a success");
+    server.stop().await;
+}
+
+/// Panics on the first call and succeeds from the second on.
+async fn panicking_handler(calls: Calls, _event: KindeEvent) -> HttpResponse {
+    if calls.fetch_add(1, Ordering::SeqCst) == 0 {
+        panic!("the test handler panics on purpose");
+    }
+    HttpResponse::Ok().finish()
+}
+
+fn panicking_route() -> actix_web::Route {
+    web::post().to(panicking_handler)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn panicking_handler_releases_claim() {
+    let issuer = TestIssuer::start().await;
+    let calls = calls();
+    let config = KindeWebhookConfig::new(issuer.verifier());
+    let server = start_deduplicated(1, config, memory_idempotency(), &calls, panicking_route);
+    let token = issuer.sign(&samples::user_created());
+
+    let panicked = client()
+        .post(server.webhook_url())
+        .body(token.clone())
+        .send()
+        .await;
+    assert!(
+        panicked.is_err(),
+        "the connection closes when the handler panics: {panicked:?}"
+    );
+    assert_eq!(count(&calls), 1);
+
+    // The claim is released on a spawned task, so a redelivery may still
+    // find it in progress for a moment. Only 409s are acceptable before it
+    // is handled.
+    let mut redelivery = post(&server.webhook_url(), &token).await;
+    for _ in 0..20 {
+        if redelivery.status() != 409 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        redelivery = post(&server.webhook_url(), &token).await;
+    }
+    assert_eq!(redelivery.status(), 200);
+    assert_eq!(count(&calls), 2, "the redelivery ran the handler again");
+
+    let duplicate = post(&server.webhook_url(), &token).await;
+    assert_eq!(json_body(duplicate).await["status"], "duplicate");
+    assert_eq!(count(&calls), 2);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn middleware_stops_reading_at_limit() {
+    let issuer = TestIssuer::start().await;
+    let calls = calls();
+    let config = KindeWebhookConfig::new(issuer.verifier());
+    let server = start_deduplicated(1, config, memory_idempotency(), &calls, echo_route);
+
+    let request = client()
+        .post(server.webhook_url())
+        .body(reqwest::Body::wrap_stream(endless_body(300 * 1024)));
+    let response = send_guarded(request).await;
+
+    assert_eq!(response.status(), 413);
+    assert_eq!(json_body(response).await["error"], "payload_too_large");
+    assert_eq!(count(&calls), 0);
+    assert_eq!(issuer.fetch_count(), 0);
     server.stop().await;
 }
 

@@ -3,12 +3,16 @@
 
 #![allow(dead_code, unreachable_pub)]
 
+use std::convert::Infallible;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use actix_web::dev::ServerHandle;
 use actix_web::{App, HttpResponse, HttpServer, web};
+use bytes::Bytes;
+use futures_util::{Stream, StreamExt as _, stream};
 use kinde_webhook_actix::KindeEvent;
 use serde_json::json;
 use tokio::task::JoinHandle;
@@ -114,4 +118,27 @@ pub async fn json_body(response: reqwest::Response) -> serde_json::Value {
     let text = response.text().await.expect("the response body arrives");
     serde_json::from_str(&text)
         .unwrap_or_else(|error| panic!("the body {text:?} is not JSON: {error}"))
+}
+
+/// How long a request may take before a test calls it a hang.
+pub const HANG_GUARD: Duration = Duration::from_secs(60);
+
+/// Builds a chunked body stream of `total` bytes of `a` in 1 KiB chunks that
+/// then never ends, so that only a server that stops reading at its limit
+/// can respond.
+pub fn endless_body(
+    total: usize,
+) -> impl Stream<Item = Result<Bytes, Infallible>> + Send + 'static {
+    const KIB: usize = 1024;
+
+    let chunks = total / KIB;
+    stream::iter((0..chunks).map(|_| Ok(Bytes::from(vec![b'a'; KIB])))).chain(stream::pending())
+}
+
+/// Sends `request` and fails the test if no response arrives within [`HANG_GUARD`].
+pub async fn send_guarded(request: reqwest::RequestBuilder) -> reqwest::Response {
+    tokio::time::timeout(HANG_GUARD, request.send())
+        .await
+        .expect("the server responded before the end of the body")
+        .expect("the test server responds")
 }
