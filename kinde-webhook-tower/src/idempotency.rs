@@ -24,6 +24,10 @@ pub(crate) async fn claim<B>(
     event: &Event,
     hook: Option<&RejectionHook>,
 ) -> Result<ClaimGuard, Response<ResponseBody<B>>> {
+    // NOTE: when this request is cancelled (the client disconnects) while a
+    // remote store such as Redis runs the claim, the claim can still land with
+    // no request left to settle it. Redeliveries then get 409 until its lease
+    // expires.
     match idempotency.begin(event).await {
         Ok(Begin::Proceed(guard)) => Ok(guard),
         Ok(Begin::Completed) => {

@@ -6,6 +6,7 @@
 mod common;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::http::StatusCode;
 use common::{Outcome, ScriptedHandler, json_body, post_jwt, serve};
@@ -171,6 +172,43 @@ async fn panicking_handler_releases_claim() {
         redelivered.text().await.unwrap(),
         format!("handled {event_id}")
     );
+    assert_eq!(handler.calls(), 2);
+}
+
+#[tokio::test]
+async fn redelivery_after_lease_runs_again() {
+    const LEASE: Duration = Duration::from_millis(200);
+
+    let issuer = TestIssuer::start().await;
+    let handler = ScriptedHandler::gated();
+    let store = MemoryStore::builder().lease(LEASE).build();
+    let layer = KindeWebhookLayer::new(issuer.verifier()).idempotency(store);
+    let address = serve(ScriptedHandler::app(&handler, layer)).await;
+    let url = format!("http://{address}/webhooks/kinde");
+    let (_, token) = signed_event(&issuer);
+
+    // The first delivery waits at the gate until its lease has expired, so
+    // the second one claims the event again instead of getting 409.
+    let first = tokio::spawn({
+        let (url, token) = (url.clone(), token.clone());
+        async move { post_jwt(&url, token).await.status() }
+    });
+    while handler.calls() == 0 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    tokio::time::sleep(LEASE * 2).await;
+    let second = tokio::spawn({
+        let (url, token) = (url.clone(), token.clone());
+        async move { post_jwt(&url, token).await.status() }
+    });
+    // A second delivery that got 409 finishes without entering the handler.
+    while handler.calls() == 1 && !second.is_finished() {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    handler.let_through(2);
+
+    assert_eq!(first.await.unwrap(), StatusCode::OK);
+    assert_eq!(second.await.unwrap(), StatusCode::OK);
     assert_eq!(handler.calls(), 2);
 }
 
