@@ -45,7 +45,8 @@
 //!
 //! Kinde delivers at least once. To run the handler once per event, wrap the
 //! webhook resource in [`KindeIdempotency`] with a store shared by all
-//! workers (and, through Redis, by all instances).
+//! workers (and, through Redis, by all instances). This holds while the
+//! handler finishes within the store's lease, 60 s by default.
 //!
 //! Accepted events are logged at `debug` with their id, type and source, and
 //! rejections at `info` with the reason and the `kid`, through `tracing`.
