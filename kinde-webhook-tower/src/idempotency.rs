@@ -24,10 +24,6 @@ pub(crate) async fn claim<B>(
     event: &Event,
     hook: Option<&RejectionHook>,
 ) -> Result<ClaimGuard, Response<ResponseBody<B>>> {
-    // NOTE: when this request is cancelled (the client disconnects) while a
-    // remote store such as Redis runs the claim, the claim can still land with
-    // no request left to settle it. Redeliveries then get 409 until its lease
-    // expires.
     match idempotency.begin(event).await {
         Ok(Begin::Proceed(guard)) => Ok(guard),
         Ok(Begin::Completed) => {
@@ -129,7 +125,7 @@ fn in_progress_response<B>(event_id: &str) -> Response<ResponseBody<B>> {
     let reason = format!(
         "event {event_id} is being handled by an earlier delivery; retry after {retry_after} s"
     );
-    let body = serde_json::json!({ "error": "in_progress", "reason": reason });
+    let body = serde_json::json!({ "error": "event_in_progress", "reason": reason });
     let mut response = json(StatusCode::CONFLICT, body.to_string());
     set_retry_after(&mut response, IN_PROGRESS_RETRY_AFTER);
     response

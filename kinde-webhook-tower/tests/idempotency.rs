@@ -74,7 +74,7 @@ async fn concurrent_duplicates_call_handler_once() {
         let response = deliveries.join_next().await.unwrap().unwrap();
         assert_eq!(response.status(), StatusCode::CONFLICT);
         assert_eq!(response.headers()["retry-after"], "5");
-        assert_eq!(json_body(response).await["error"], "in_progress");
+        assert_eq!(json_body(response).await["error"], "event_in_progress");
     }
 
     handler.let_through(1);

@@ -143,6 +143,64 @@ async fn memory_store_passes_the_suite() {
     run_suite(memory_store).await;
 }
 
+/// A memory store whose claim replies arrive late, like a slow Redis that has
+/// already run the claim script when the caller gives up.
+struct SlowStore(MemoryStore);
+
+impl IdempotencyStore for SlowStore {
+    fn claim<'a>(
+        &'a self,
+        event_id: &'a str,
+    ) -> kinde_webhook::idempotency::StoreFuture<'a, ClaimOutcome> {
+        Box::pin(async move {
+            let outcome = self.0.claim(event_id).await;
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            outcome
+        })
+    }
+
+    fn complete<'a>(
+        &'a self,
+        event_id: &'a str,
+        owner: &'a str,
+    ) -> kinde_webhook::idempotency::StoreFuture<'a, ()> {
+        self.0.complete(event_id, owner)
+    }
+
+    fn release<'a>(
+        &'a self,
+        event_id: &'a str,
+        owner: &'a str,
+    ) -> kinde_webhook::idempotency::StoreFuture<'a, ()> {
+        self.0.release(event_id, owner)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn abandoned_begin_leaves_no_claim() {
+    // A long lease, so only a release can make the event claimable again.
+    let idempotency = Idempotency::new(SlowStore(
+        MemoryStore::builder()
+            .lease(Duration::from_secs(600))
+            .build(),
+    ));
+    let event = samples::user_created().to_event();
+
+    let abandoned =
+        tokio::time::timeout(Duration::from_millis(50), idempotency.begin(&event)).await;
+    assert!(
+        abandoned.is_err(),
+        "the first begin must be cut off while it claims"
+    );
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let next = idempotency.begin(&event).await.unwrap();
+
+    assert!(
+        matches!(next, Begin::Proceed(_)),
+        "the abandoned claim was left behind: {next:?}"
+    );
+}
+
 #[cfg(feature = "redis")]
 mod redis {
     use super::*;

@@ -38,7 +38,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::event::Event;
 
 mod memory;
@@ -131,18 +131,34 @@ impl Idempotency {
     }
 
     /// Claims the event's signed `event_id` and says whether to handle it.
+    ///
+    /// The claim runs on a spawned task, so a caller that is dropped while
+    /// waiting (the client hung up) does not leave the claim behind: the
+    /// task's guard is dropped with its result and releases the claim.
     pub async fn begin(&self, event: &Event) -> Result<Begin, Error> {
-        let begin = match self.store.claim(&event.event_id).await? {
-            ClaimOutcome::Claimed { owner } => Begin::Proceed(ClaimGuard {
-                store: Arc::clone(&self.store),
-                event_id: event.event_id.clone(),
-                owner,
-                settled: false,
-            }),
-            ClaimOutcome::InProgress => Begin::InProgress,
-            ClaimOutcome::Completed => Begin::Completed,
-        };
-        Ok(begin)
+        let store = Arc::clone(&self.store);
+        let event_id = event.event_id.clone();
+
+        let claim = tokio::spawn(async move {
+            let begin = match store.claim(&event_id).await? {
+                ClaimOutcome::Claimed { owner } => Begin::Proceed(ClaimGuard {
+                    store,
+                    event_id,
+                    owner,
+                    settled: false,
+                }),
+                ClaimOutcome::InProgress => Begin::InProgress,
+                ClaimOutcome::Completed => Begin::Completed,
+            };
+            Ok(begin)
+        });
+
+        claim.await.unwrap_or_else(|join_error| {
+            Err(Error::new(
+                ErrorKind::StoreUnavailable,
+                format!("the idempotency claim task ended early: {join_error}"),
+            ))
+        })
     }
 }
 

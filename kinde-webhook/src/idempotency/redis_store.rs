@@ -115,13 +115,29 @@ impl RedisStore {
             .arg(COMPLETED)
             .invoke_async(&mut connection)
             .await
-            .map_err(|error| unavailable("claim", event_id, &error))?;
+            .map_err(|error| {
+                self.release_in_background(event_id, &owner);
+                unavailable("claim", event_id, &error)
+            })?;
 
         match reply.as_str() {
             "claimed" => Ok(ClaimOutcome::Claimed { owner }),
             "completed" => Ok(ClaimOutcome::Completed),
             _ => Ok(ClaimOutcome::InProgress),
         }
+    }
+
+    /// Releases a claim whose reply was lost (for example a response timeout
+    /// after Redis ran the script), so it does not block redeliveries for the
+    /// whole lease. Best effort: if Redis is down, the lease still expires.
+    fn release_in_background(&self, event_id: &str, owner: &str) {
+        let store = self.clone();
+        let event_id = event_id.to_owned();
+        let owner = owner.to_owned();
+        tokio::spawn(async move {
+            // A failure here is expected while Redis is down; the lease expires on its own.
+            let _ = store.release_in_redis(&event_id, &owner).await;
+        });
     }
 
     async fn complete_in_redis(&self, event_id: &str) -> Result<(), Error> {
