@@ -85,7 +85,7 @@ pub enum ClaimOutcome {
 /// Implementations must make [`claim`](Self::claim) atomic: of two
 /// simultaneous claims of one id, exactly one gets
 /// [`ClaimOutcome::Claimed`]. A store that cannot be reached fails with
-/// [`ErrorKind::StoreUnavailable`](crate::ErrorKind::StoreUnavailable).
+/// [`ErrorKind::StoreUnavailable`].
 pub trait IdempotencyStore: Send + Sync + 'static {
     /// Claims `event_id` for one delivery, marking it in progress for the lease.
     fn claim<'a>(&'a self, event_id: &'a str) -> StoreFuture<'a, ClaimOutcome>;
