@@ -631,3 +631,74 @@ async fn long_rate_limit_is_waited_out() {
     assert_eq!(mailgun.request_count(), 2);
     assert!(report.unsent.is_empty());
 }
+
+/// Returns `REDIS_URL`, or `None` after printing why the test is skipped.
+/// With `REQUIRE_REDIS=1` (as CI sets), a missing URL fails the test.
+fn redis_url() -> Option<String> {
+    let url = std::env::var("REDIS_URL")
+        .ok()
+        .filter(|url| !url.is_empty());
+    if url.is_none() {
+        let required = std::env::var("REQUIRE_REDIS").is_ok_and(|value| value == "1");
+        assert!(!required, "REQUIRE_REDIS=1 but REDIS_URL is not set");
+        println!("skipped: REDIS_URL is not set (start redis-server and export REDIS_URL)");
+    }
+    url
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn axum_and_actix_instances_share_redis() {
+    let Some(url) = redis_url() else {
+        return;
+    };
+    let issuer = TestIssuer::start().await;
+    let mailgun = MockMailgun::start().await;
+    let prefix = format!("welcome-test:{}:", samples::fresh_event_id());
+
+    let mut apps = Vec::new();
+    for framework in FRAMEWORKS {
+        let store = kinde_webhook::idempotency::RedisStore::builder(url.as_str())
+            .key_prefix(prefix.as_str())
+            .build()
+            .unwrap();
+        let welcome = WelcomeSettings {
+            from: "Acme <welcome@mg.example.com>".to_owned(),
+            sign_in_url: SIGN_IN_URL.to_owned(),
+            sources: vec![Source::Admin],
+            template: None,
+        };
+        let client = mailgun.client_builder().build().unwrap();
+        let settings =
+            AppSettings::new(issuer.verifier(), client, welcome, Idempotency::new(store));
+        apps.push(
+            kinde_welcome::start(framework, settings, "127.0.0.1:0".parse().unwrap())
+                .await
+                .unwrap(),
+        );
+    }
+
+    let token = issuer.sign(&new_user().to_json());
+    let http = reqwest::Client::new();
+    let mut deliveries = tokio::task::JoinSet::new();
+    for round in 0..10 {
+        let url = apps[round % 2].webhook_url();
+        let request = http.post(url).body(token.clone());
+        deliveries.spawn(async move { request.send().await.unwrap().status().as_u16() });
+    }
+    let mut statuses = Vec::new();
+    while let Some(status) = deliveries.join_next().await {
+        statuses.push(status.unwrap());
+    }
+    for app in apps {
+        let report = app.shutdown().await;
+        assert!(report.unsent.is_empty(), "{report:?}");
+    }
+
+    assert!(
+        statuses
+            .iter()
+            .all(|status| *status == 200 || *status == 409),
+        "{statuses:?}"
+    );
+    assert_eq!(mailgun.messages().len(), 1, "{statuses:?}");
+}
