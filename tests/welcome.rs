@@ -58,12 +58,7 @@ async fn start(framework: Framework, options: Options) -> Rig {
         .retry_policy(retry)
         .build()
         .unwrap();
-    let welcome = WelcomeSettings {
-        from: "Acme <welcome@mg.example.com>".to_owned(),
-        sign_in_url: SIGN_IN_URL.to_owned(),
-        sources: options.sources,
-        template: None,
-    };
+    let welcome = welcome_settings(options.sources, None);
     let mut settings = AppSettings::new(
         verifier,
         client,
@@ -104,6 +99,15 @@ impl Rig {
         let report = self.app.shutdown().await;
         assert!(report.unsent.is_empty(), "unsent: {:?}", report.unsent);
         self.mailgun.messages()
+    }
+}
+
+fn welcome_settings(sources: Vec<Source>, template: Option<&str>) -> WelcomeSettings {
+    WelcomeSettings {
+        from: "Acme <welcome@mg.example.com>".to_owned(),
+        sign_in_url: SIGN_IN_URL.to_owned(),
+        sources,
+        template: template.map(str::to_owned),
     }
 }
 
@@ -462,12 +466,7 @@ async fn shutdown_logs_unsent_when_drain_time_runs_out() {
         .retry_policy(RetryPolicy::none())
         .build()
         .unwrap();
-    let welcome = WelcomeSettings {
-        from: "Acme <welcome@mg.example.com>".to_owned(),
-        sign_in_url: SIGN_IN_URL.to_owned(),
-        sources: vec![Source::Admin],
-        template: None,
-    };
+    let welcome = welcome_settings(vec![Source::Admin], None);
     let mut settings = AppSettings::new(
         issuer.verifier(),
         client,
@@ -508,12 +507,7 @@ async fn shutdown_logs_unsent_when_drain_time_runs_out() {
 async fn template_mode_sends_template_variables() {
     let issuer = TestIssuer::start().await;
     let mailgun = MockMailgun::start().await;
-    let welcome = WelcomeSettings {
-        from: "Acme <welcome@mg.example.com>".to_owned(),
-        sign_in_url: SIGN_IN_URL.to_owned(),
-        sources: vec![Source::Admin],
-        template: Some("welcome-v1".to_owned()),
-    };
+    let welcome = welcome_settings(vec![Source::Admin], Some("welcome-v1"));
     let client = mailgun.client_builder().build().unwrap();
     let settings = AppSettings::new(
         issuer.verifier(),
@@ -600,12 +594,7 @@ async fn long_rate_limit_is_waited_out() {
         .retry_policy(retry)
         .build()
         .unwrap();
-    let welcome = WelcomeSettings {
-        from: "Acme <welcome@mg.example.com>".to_owned(),
-        sign_in_url: SIGN_IN_URL.to_owned(),
-        sources: vec![Source::Admin],
-        template: None,
-    };
+    let welcome = welcome_settings(vec![Source::Admin], None);
     let settings = AppSettings::new(
         issuer.verifier(),
         client,
@@ -661,12 +650,7 @@ async fn axum_and_actix_instances_share_redis() {
             .key_prefix(prefix.as_str())
             .build()
             .unwrap();
-        let welcome = WelcomeSettings {
-            from: "Acme <welcome@mg.example.com>".to_owned(),
-            sign_in_url: SIGN_IN_URL.to_owned(),
-            sources: vec![Source::Admin],
-            template: None,
-        };
+        let welcome = welcome_settings(vec![Source::Admin], None);
         let client = mailgun.client_builder().build().unwrap();
         let settings =
             AppSettings::new(issuer.verifier(), client, welcome, Idempotency::new(store));
