@@ -310,6 +310,11 @@ impl JwksCache {
                     fresh_until: started + ttl,
                 });
                 self.current.store(Some(Arc::clone(&snapshot)));
+                // A success ends the failure cooldown, so an unknown kid may refetch again.
+                self.times
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .last_failure = None;
                 Ok(snapshot)
             }
             Err(error) => {

@@ -367,3 +367,23 @@ async fn unsuitable_keys_are_skipped() {
     assert_eq!(weak.kind(), ErrorKind::UnknownKid);
     assert!(strong.is_ok(), "{strong:?}");
 }
+
+#[tokio::test]
+async fn success_after_failure_allows_unknown_kid_refetch() {
+    let issuer = TestIssuer::start().await;
+    issuer.set_response(JwksResponse::Status(500));
+    let verifier = issuer.verifier();
+    let token = user_created_token(&TestKey::primary());
+    assert!(verifier.verify(token.as_bytes()).await.is_err());
+
+    // Within the 30 s cooldown of that failure, a prefetch succeeds.
+    issuer.set_response(JwksResponse::Keys);
+    verifier.prefetch().await.unwrap();
+    issuer.set_keys(vec![TestKey::rotated()]);
+    let rotated = verifier
+        .verify(user_created_token(&TestKey::rotated()).as_bytes())
+        .await;
+
+    assert!(rotated.is_ok(), "{rotated:?}");
+    assert_eq!(issuer.fetch_count(), 3);
+}
