@@ -51,5 +51,6 @@ pub use error::{Error, ErrorKind, RETRY_AFTER_UNAVAILABLE};
 pub use event::*;
 pub use jwks::JwksState;
 pub use keys::MIN_RSA_BITS;
-pub use verifier::builder_defaults::DEFAULT_JWKS_PATH;
-pub use verifier::{DEFAULT_MAX_TOKEN_SIZE, VerifiedPayload, Verifier, VerifierBuilder};
+pub use verifier::{
+    DEFAULT_JWKS_PATH, DEFAULT_MAX_TOKEN_SIZE, VerifiedPayload, Verifier, VerifierBuilder,
+};

@@ -15,11 +15,7 @@ use crate::token::UnverifiedToken;
 
 mod builder;
 
-pub(crate) mod builder_defaults {
-    pub use super::builder::DEFAULT_JWKS_PATH;
-}
-
-pub use builder::VerifierBuilder;
+pub use builder::{DEFAULT_JWKS_PATH, VerifierBuilder};
 
 /// The default limit on the size of a webhook body: 256 KiB.
 pub const DEFAULT_MAX_TOKEN_SIZE: usize = 256 * 1024;
