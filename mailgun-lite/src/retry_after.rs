@@ -48,8 +48,9 @@ fn parse_rate_limit_reset(value: &str, now: OffsetDateTime) -> Option<Duration> 
         return None;
     }
     // Whole milliseconds: an f64 cannot hold Unix time in nanoseconds exactly.
+    // The cast saturates, so a huge value must not overflow the multiplication.
     let millis = (seconds * 1000.0).round() as i128;
-    let reset = OffsetDateTime::from_unix_timestamp_nanos(millis * 1_000_000).ok()?;
+    let reset = OffsetDateTime::from_unix_timestamp_nanos(millis.checked_mul(1_000_000)?).ok()?;
     wait_until(reset, now)
 }
 
@@ -187,6 +188,14 @@ mod tests {
             requested_wait(&map, "", NOW),
             Some(Duration::from_millis(2500))
         );
+    }
+
+    #[test]
+    fn rate_limit_reset_out_of_range_gives_none() {
+        for value in ["1e30", "1e300", "-1e300", "1e15"] {
+            let map = headers(&[("x-ratelimit-reset", value)]);
+            assert_eq!(requested_wait(&map, "", NOW), None, "{value}");
+        }
     }
 
     #[test]
