@@ -124,10 +124,12 @@ impl RetryPolicy {
             Some(requested) => requested,
             None => self.backoff(failed_attempt),
         };
-        if elapsed + wait > self.max_elapsed {
-            return None;
+        // A wait near `Duration::MAX` (a huge `Retry-After` under a huge
+        // `max_delay`) overflows the sum, and such a wait ends the retries.
+        match elapsed.checked_add(wait) {
+            Some(end) if end <= self.max_elapsed => Some(wait),
+            _ => None,
         }
-        Some(wait)
     }
 
     fn retries(&self, kind: ErrorKind) -> bool {
@@ -220,6 +222,18 @@ mod tests {
         let error = rate_limited(Duration::from_secs(2));
         assert_eq!(
             policy.delay_before_retry(1, &error, Duration::from_secs(9)),
+            None
+        );
+    }
+
+    #[test]
+    fn huge_requested_wait_stops() {
+        let policy = RetryPolicy::default()
+            .max_delay(Duration::MAX)
+            .max_elapsed(Duration::MAX);
+        let error = rate_limited(Duration::from_secs(u64::MAX));
+        assert_eq!(
+            policy.delay_before_retry(1, &error, Duration::from_secs(2)),
             None
         );
     }
