@@ -4,7 +4,8 @@
 //! again after 120 seconds" or "try again after Mon, 20 Dec 2021 20:33:21
 //! UTC", and some responses carry `X-RateLimit-Reset` (Unix seconds, read the
 //! same way by mailgun-go v5). A standard `Retry-After` header is read first
-//! in case a proxy or a future API version sends one.
+//! in case a proxy or a future API version sends one. The body comes before
+//! `X-RateLimit-Reset` because the body is the form Mailgun documents.
 
 use std::time::Duration;
 
@@ -15,8 +16,8 @@ use time::format_description::well_known::Rfc2822;
 const RATE_LIMIT_RESET: &str = "x-ratelimit-reset";
 const TRY_AGAIN_AFTER: &str = "try again after ";
 
-/// Returns the wait requested by `Retry-After`, then `X-RateLimit-Reset`,
-/// then the body's "try again after …" text, whichever is present and valid
+/// Returns the wait requested by `Retry-After`, then the body's "try again
+/// after …" text, then `X-RateLimit-Reset`, whichever is present and valid
 /// first. A time that has already passed counts as no request.
 pub(crate) fn requested_wait(
     headers: &HeaderMap,
@@ -27,8 +28,8 @@ pub(crate) fn requested_wait(
 
     header(RETRY_AFTER.as_str())
         .and_then(|value| parse_retry_after(value, now))
-        .or_else(|| header(RATE_LIMIT_RESET).and_then(|value| parse_rate_limit_reset(value, now)))
         .or_else(|| parse_try_again_after(body, now))
+        .or_else(|| header(RATE_LIMIT_RESET).and_then(|value| parse_rate_limit_reset(value, now)))
 }
 
 /// Parses a `Retry-After` value: delay-seconds or an HTTP date.
@@ -187,6 +188,17 @@ mod tests {
         assert_eq!(
             requested_wait(&map, "", NOW),
             Some(Duration::from_millis(2500))
+        );
+    }
+
+    #[test]
+    fn body_wins_over_rate_limit_reset() {
+        // The reset is 100 s after NOW, and the body requests 7 s.
+        let map = headers(&[("x-ratelimit-reset", "1640032481")]);
+        let body = "try again after 7 seconds";
+        assert_eq!(
+            requested_wait(&map, body, NOW),
+            Some(Duration::from_secs(7))
         );
     }
 
