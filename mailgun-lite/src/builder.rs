@@ -1,5 +1,7 @@
 //! Building a [`Client`]: settings, their defaults, and their validation.
 
+use std::borrow::Cow;
+use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -35,7 +37,7 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// );
 /// # Ok::<(), mailgun_lite::Error>(())
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ClientBuilder {
     api_key: ApiKey,
     domain: String,
@@ -113,8 +115,9 @@ impl ClientBuilder {
     ///
     /// [`ErrorKind::InvalidConfig`](crate::ErrorKind::InvalidConfig) when the
     /// API key is empty, the domain contains characters that would change the
-    /// request path (such as `/`), the base URL is not an http(s) URL, or the
-    /// reqwest client cannot be built.
+    /// request path (such as `/`), or the reqwest client cannot be built. A
+    /// base URL that is not an http(s) URL, or that contains a user name or
+    /// password, fails too.
     pub fn build(self) -> Result<Client, Error> {
         if let Some(problem) = self.api_key.problem() {
             return Err(Error::invalid_config(format!(
@@ -181,6 +184,23 @@ impl ClientBuilder {
     }
 }
 
+impl fmt::Debug for ClientBuilder {
+    /// Writes the settings with the API key and any credentials in the base
+    /// URL redacted.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("api_key", &self.api_key)
+            .field("domain", &self.domain)
+            .field("region", &self.region)
+            .field("base_url", &self.base_url.as_deref().map(redact_userinfo))
+            .field("http", &self.http)
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("retry", &self.retry)
+            .finish()
+    }
+}
+
 /// Describes what is wrong with a sending domain, or `None` when it is a
 /// plain domain name that can go into the URL path unescaped.
 pub(crate) fn domain_problem(domain: &str) -> Option<String> {
@@ -203,19 +223,46 @@ pub(crate) fn domain_problem(domain: &str) -> Option<String> {
 }
 
 /// Describes what is wrong with a base URL, or `None` for an http(s) URL
-/// without query or fragment.
+/// without credentials, query or fragment. The description quotes the URL
+/// with any credentials redacted.
 pub(crate) fn base_url_problem(base_url: &str) -> Option<String> {
+    let quoted = redact_userinfo(base_url);
     let url = match Url::parse(base_url) {
         Ok(url) => url,
-        Err(error) => return Some(format!("`{base_url}` is not a valid URL: {error}")),
+        Err(error) => return Some(format!("`{quoted}` is not a valid URL: {error}")),
     };
     if !matches!(url.scheme(), "http" | "https") {
-        return Some(format!("`{base_url}` must start with http:// or https://"));
+        return Some(format!("`{quoted}` must start with http:// or https://"));
+    }
+    // The URL would carry the credentials into `Debug` output and error
+    // messages, and the client sends the API key in its own header anyway.
+    if !url.username().is_empty() || url.password().is_some() {
+        return Some(format!(
+            "`{quoted}` contains a user name or password; remove them, because the client \
+             sends the API key itself"
+        ));
     }
     if url.query().is_some() || url.fragment().is_some() {
-        return Some(format!("`{base_url}` must not have a query or fragment"));
+        return Some(format!("`{quoted}` must not have a query or fragment"));
     }
     None
+}
+
+/// Replaces the user name and password of a URL, such as the
+/// `api:key-…@` of `https://api:key-…@api.mailgun.net`, with `[redacted]@`.
+/// Works on text that does not parse as a URL too.
+fn redact_userinfo(url: &str) -> Cow<'_, str> {
+    let authority_start = url.find("://").map_or(0, |index| index + 3);
+    let rest = &url[authority_start..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => Cow::Owned(format!(
+            "{}[redacted]{}",
+            &url[..authority_start],
+            &rest[at..]
+        )),
+        None => Cow::Borrowed(url),
+    }
 }
 
 fn build_http_client(connect_timeout: Duration) -> Result<reqwest::Client, Error> {
@@ -253,6 +300,32 @@ mod tests {
     #[test]
     fn plain_domain_is_accepted() {
         assert_eq!(domain_problem("mg.example-1.com"), None);
+    }
+
+    #[test]
+    fn base_url_with_credentials_is_rejected() {
+        for url in [
+            "https://api:key-secret@api.mailgun.net",
+            "https://key-secret@api.mailgun.net",
+            "http://api:key-secret@127.0.0.1:99999",
+            "api:key-secret@127.0.0.1",
+        ] {
+            let problem = base_url_problem(url).expect(url);
+            assert!(!problem.contains("key-secret"), "{problem}");
+            assert!(problem.contains("[redacted]@"), "{problem}");
+        }
+    }
+
+    #[test]
+    fn redact_keeps_url_without_credentials() {
+        assert_eq!(
+            redact_userinfo("http://127.0.0.1:8025/a@b"),
+            "http://127.0.0.1:8025/a@b"
+        );
+        assert_eq!(
+            redact_userinfo("https://u:p@host/x"),
+            "https://[redacted]@host/x"
+        );
     }
 
     #[test]

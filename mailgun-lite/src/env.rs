@@ -136,6 +136,21 @@ mod tests {
     }
 
     #[test]
+    fn base_url_credentials_are_not_quoted() {
+        let vars = [
+            ("MAILGUN_API_KEY", "key-example"),
+            ("MAILGUN_DOMAIN", "mg.example.com"),
+            (
+                "MAILGUN_BASE_URL",
+                "https://api:key-secret-123@api.mailgun.net",
+            ),
+        ];
+        let message = from_lookup(lookup(&vars)).unwrap_err().to_string();
+        assert!(message.contains("MAILGUN_BASE_URL"), "{message}");
+        assert!(!message.contains("key-secret-123"), "{message}");
+    }
+
+    #[test]
     fn error_never_quotes_key() {
         let vars = [
             ("MAILGUN_API_KEY", "key-secret-123"),

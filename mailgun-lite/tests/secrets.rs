@@ -5,7 +5,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use mailgun_lite::{Client, Message, MockMailgun, RetryPolicy, StatusCode};
+use mailgun_lite::{Client, ErrorKind, Message, MockMailgun, RetryPolicy, StatusCode};
 
 const KEY: &str = "key-9f8e7d6c5b4a39281706f5e4d3c2b1a0";
 const BODY: &str = "Your one-time code is 314159";
@@ -50,6 +50,20 @@ fn client_debug_hides_key() {
     let client_debug = format!("{client:?}");
     assert!(!client_debug.contains(KEY), "{client_debug}");
     assert!(client_debug.contains("mg.example.com"), "{client_debug}");
+}
+
+#[test]
+fn base_url_credentials_are_hidden_and_rejected() {
+    let builder = Client::builder("key-other", "mg.example.com")
+        .base_url(format!("https://api:{KEY}@api.mailgun.net"));
+    let builder_debug = format!("{builder:?}");
+    assert!(!builder_debug.contains(KEY), "{builder_debug}");
+
+    let error = builder.build().unwrap_err();
+    let rendered = format!("{error} {error:?}");
+    assert_eq!(error.kind(), ErrorKind::InvalidConfig);
+    assert!(!rendered.contains(KEY), "{rendered}");
+    assert!(rendered.contains("user name or password"), "{rendered}");
 }
 
 #[test]
