@@ -15,6 +15,8 @@ use crate::error::Error;
 /// name with punctuation such as a comma is quoted, with `"` and `\` escaped.
 /// A name with non-ASCII characters is encoded as RFC 2047 encoded-words,
 /// because Mailgun mangles raw non-ASCII names that also contain punctuation.
+/// A name containing `=?` is encoded too, so that a mail reader shows it as
+/// written instead of decoding it as an encoded-word.
 ///
 /// ```
 /// use mailgun_lite::Mailbox;
@@ -176,7 +178,11 @@ fn unquote(name: &str) -> Cow<'_, str> {
 /// Writes a display name as RFC 5322 words, a quoted-string, or RFC 2047
 /// encoded-words, whichever the text needs.
 fn encode_display_name(name: &str) -> Cow<'_, str> {
-    if !name.is_ascii() || name.chars().any(|c| c.is_ascii_control()) {
+    // `=?` starts an encoded-word, and `=` and `?` are atext, so such a name
+    // would otherwise be sent bare and decoded by the recipient's reader.
+    let needs_encoding =
+        !name.is_ascii() || name.chars().any(|c| c.is_ascii_control()) || name.contains("=?");
+    if needs_encoding {
         return Cow::Owned(encoded_words(name));
     }
     let plain_words = name
@@ -261,6 +267,14 @@ mod tests {
     fn non_ascii_name_is_encoded_word() {
         let mailbox = Mailbox::named("Zoë, Ops", "z@example.com");
         let expected = format!("=?utf-8?B?{}?= <z@example.com>", BASE64.encode("Zoë, Ops"));
+        assert_eq!(mailbox.to_string(), expected);
+    }
+
+    #[test]
+    fn name_like_encoded_word_is_encoded() {
+        let name = "=?utf-8?B?QWRtaW4=?=";
+        let mailbox = Mailbox::named(name, "a@example.com");
+        let expected = format!("=?utf-8?B?{}?= <a@example.com>", BASE64.encode(name));
         assert_eq!(mailbox.to_string(), expected);
     }
 
