@@ -36,9 +36,9 @@ use crate::verify::{VerifiedEvent, log_missing_configuration, log_rejection, ver
 /// abandoned by a panic or a dropped connection is released in the background.
 /// Other methods pass through untouched.
 ///
-/// The store's lease (60 s by default) must outlast the handler. A delivery
-/// that arrives after the lease expired claims the event again and runs the
-/// handler a second time, even while the first run is still going.
+/// The claim's lease (60 s by default) is renewed while the handler runs. It
+/// only bounds how long an instance that stopped (or lost the store for longer
+/// than the lease) blocks redeliveries.
 ///
 /// Wrap only the webhook resource or scope, not the whole `App`, because the
 /// middleware verifies every `POST` request it receives as a Kinde webhook. Build the

@@ -134,10 +134,9 @@ impl KindeWebhookLayer {
     /// delivery runs the inner service again. Use a shared store such as
     /// `RedisStore` (feature `redis`) when several instances receive webhooks.
     ///
-    /// The store's lease (60 s by default) must outlast the inner service. A
-    /// delivery that arrives after the lease expired claims the event again
-    /// and calls the inner service a second time, even while the first call
-    /// is still running.
+    /// The claim's lease (60 s by default) is renewed while the inner service
+    /// runs. It only bounds how long an instance that stopped (or lost the
+    /// store for longer than the lease) blocks redeliveries.
     ///
     /// ```
     /// use kinde_webhook::Verifier;

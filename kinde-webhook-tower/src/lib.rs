@@ -38,10 +38,10 @@
 //! de-duplication by the signed `event_id`, so that the handler runs once per
 //! event even when deliveries repeat or overlap: a duplicate of a handled
 //! event gets 200 without reaching the handler, and one that arrives while
-//! the first is still being handled gets 409 with `Retry-After: 5`. This
-//! holds only while the handler finishes within the store's lease (60 s by
-//! default), because a redelivery that arrives after the lease expired runs
-//! the handler again, even while the first call is still running.
+//! the first is still being handled gets 409 with `Retry-After: 5`. The
+//! claim is renewed while the handler runs, so only an instance that stopped
+//! (crashed, or lost its store for longer than the 60 s lease) lets a
+//! redelivery run the handler again.
 //!
 //! Accepted events are logged at `debug` with their id, type and source,
 //! rejections at `info` with the reason and `kid`, and failures to verify

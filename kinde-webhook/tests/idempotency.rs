@@ -129,6 +129,26 @@ async fn dropped_guard_releases_the_claim(store: Arc<dyn IdempotencyStore>) {
     );
 }
 
+async fn running_handler_keeps_its_claim(store: Arc<dyn IdempotencyStore>) {
+    let idempotency = Idempotency::from_shared(store);
+    let event = samples::user_created().to_event();
+    let Begin::Proceed(guard) = idempotency.begin(&event).await.unwrap() else {
+        panic!("a fresh event must proceed");
+    };
+
+    // Three leases pass while the handler would still run; the guard renews.
+    tokio::time::sleep(SHORT_LEASE * 3).await;
+    let during = idempotency.begin(&event).await.unwrap();
+    guard.complete().await.unwrap();
+    let after = idempotency.begin(&event).await.unwrap();
+
+    assert!(
+        matches!(during, Begin::InProgress),
+        "the lease ran out under a live guard: {during:?}"
+    );
+    assert!(matches!(after, Begin::Completed), "{after:?}");
+}
+
 async fn run_suite(factory: StoreFactory) {
     one_winner_among_concurrent_claims(factory()).await;
     completed_is_reported_as_duplicate(factory()).await;
@@ -136,6 +156,7 @@ async fn run_suite(factory: StoreFactory) {
     release_by_another_owner_is_ignored(factory()).await;
     expired_lease_is_claimable_again(factory()).await;
     dropped_guard_releases_the_claim(factory()).await;
+    running_handler_keeps_its_claim(factory()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -129,6 +129,25 @@ impl MemoryStore {
             .insert(event_id.to_owned(), Entry::Completed { until });
     }
 
+    fn renew_now(&self, event_id: &str, owner: &str) -> bool {
+        let now = Instant::now();
+        let mut renewed = false;
+
+        self.entries.entry(event_id.to_owned()).and_compute_with(|existing| {
+            let ours = existing.map(|entry| entry.into_value()).filter(|entry| {
+                matches!(entry, Entry::InProgress { owner: held, until } if held == owner && now < *until)
+            });
+            match ours {
+                Some(_) => {
+                    renewed = true;
+                    Op::Put(Entry::InProgress { owner: owner.to_owned(), until: now + self.lease })
+                }
+                None => Op::Nop,
+            }
+        });
+        renewed
+    }
+
     fn release_now(&self, event_id: &str, owner: &str) {
         self.entries.entry(event_id.to_owned()).and_compute_with(|existing| match existing {
             Some(entry) if matches!(entry.value(), Entry::InProgress { owner: held, .. } if held == owner) => Op::Remove,
@@ -167,6 +186,14 @@ impl IdempotencyStore for MemoryStore {
         self.release_now(event_id, owner);
         Box::pin(std::future::ready(Ok(())))
     }
+
+    fn renew<'a>(&'a self, event_id: &'a str, owner: &'a str) -> StoreFuture<'a, bool> {
+        Box::pin(std::future::ready(Ok(self.renew_now(event_id, owner))))
+    }
+
+    fn lease(&self) -> Option<Duration> {
+        Some(self.lease)
+    }
 }
 
 impl MemoryStoreBuilder {
@@ -176,8 +203,9 @@ impl MemoryStoreBuilder {
         self
     }
 
-    /// Sets how long a claim stays in progress before a redelivery may claim
-    /// it again. Default: 60 s. Must outlast the handler.
+    /// Sets how long a claim stays in progress without renewal before a
+    /// redelivery may claim it again. Default: 60 s. A running handler's
+    /// guard renews it every third of the lease.
     pub fn lease(mut self, lease: Duration) -> Self {
         self.lease = lease;
         self

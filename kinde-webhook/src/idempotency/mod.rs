@@ -29,14 +29,19 @@
 //! The `webhook-id` request header is stable across retries but unsigned, so
 //! it is never used as the key.
 //!
-//! A claim holds a lease (default 60 s) so that a crashed handler does not
-//! block redeliveries forever. The lease must outlast the handler: if a handler
-//! runs longer, a redelivery arriving after the lease can run it a second time.
+//! A claim holds a lease (default 60 s) so that a crashed instance does not
+//! block redeliveries forever. While the handler runs, its [`ClaimGuard`]
+//! renews the lease every third of it, for stores that implement
+//! [`IdempotencyStore::renew`] (both stores here do). So a slow handler keeps
+//! its claim, and only an instance that stopped renewing (it crashed, or lost
+//! the store for longer than the lease) lets a redelivery run the event again.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
+
+use tokio::task::JoinHandle;
 
 use crate::error::{Error, ErrorKind};
 use crate::event::Event;
@@ -96,6 +101,20 @@ pub trait IdempotencyStore: Send + Sync + 'static {
     /// Forgets the claim on `event_id` if `owner` still holds it, so the next
     /// delivery can try again.
     fn release<'a>(&'a self, event_id: &'a str, owner: &'a str) -> StoreFuture<'a, ()>;
+
+    /// Restarts the lease of the claim on `event_id` if `owner` still holds
+    /// it, and returns whether it did. The default keeps no lease fresh and
+    /// returns `false`, so claims of such a store simply expire.
+    fn renew<'a>(&'a self, event_id: &'a str, owner: &'a str) -> StoreFuture<'a, bool> {
+        let _ = (event_id, owner);
+        Box::pin(std::future::ready(Ok(false)))
+    }
+
+    /// Returns the lease of a claim, from which [`ClaimGuard`] times its
+    /// renewals. `None` (the default) means the guard does not renew.
+    fn lease(&self) -> Option<Duration> {
+        None
+    }
 }
 
 /// A cheaply cloneable handle on an [`IdempotencyStore`] that framework
@@ -141,12 +160,9 @@ impl Idempotency {
 
         let claim = tokio::spawn(async move {
             let begin = match store.claim(&event_id).await? {
-                ClaimOutcome::Claimed { owner } => Begin::Proceed(ClaimGuard {
-                    store,
-                    event_id,
-                    owner,
-                    settled: false,
-                }),
+                ClaimOutcome::Claimed { owner } => {
+                    Begin::Proceed(ClaimGuard::new(store, event_id, owner))
+                }
                 ClaimOutcome::InProgress => Begin::InProgress,
                 ClaimOutcome::Completed => Begin::Completed,
             };
@@ -179,9 +195,34 @@ pub struct ClaimGuard {
     event_id: String,
     owner: String,
     settled: bool,
+    renewal: Option<JoinHandle<()>>,
 }
 
 impl ClaimGuard {
+    fn new(store: Arc<dyn IdempotencyStore>, event_id: String, owner: String) -> Self {
+        let renewal = store.lease().map(|lease| {
+            tokio::spawn(renew_until_settled(
+                Arc::clone(&store),
+                event_id.clone(),
+                owner.clone(),
+                lease,
+            ))
+        });
+        Self {
+            store,
+            event_id,
+            owner,
+            settled: false,
+            renewal,
+        }
+    }
+
+    fn stop_renewal(&mut self) {
+        if let Some(renewal) = self.renewal.take() {
+            renewal.abort();
+        }
+    }
+
     /// Returns the claimed `event_id`.
     pub fn event_id(&self) -> &str {
         &self.event_id
@@ -191,18 +232,21 @@ impl ClaimGuard {
     /// handling it again.
     pub async fn complete(mut self) -> Result<(), Error> {
         self.settled = true;
+        self.stop_renewal();
         self.store.complete(&self.event_id, &self.owner).await
     }
 
     /// Gives the claim up, so the next delivery handles the event again.
     pub async fn release(mut self) -> Result<(), Error> {
         self.settled = true;
+        self.stop_renewal();
         self.store.release(&self.event_id, &self.owner).await
     }
 }
 
 impl Drop for ClaimGuard {
     fn drop(&mut self) {
+        self.stop_renewal();
         if self.settled {
             return;
         }
@@ -230,6 +274,31 @@ impl std::fmt::Debug for ClaimGuard {
         f.debug_struct("ClaimGuard")
             .field("event_id", &self.event_id)
             .finish_non_exhaustive()
+    }
+}
+
+/// Renews the lease every third of it until aborted by the guard. Stops when
+/// the claim is no longer ours (its lease ran out while the store was
+/// unreachable and another delivery took it).
+async fn renew_until_settled(
+    store: Arc<dyn IdempotencyStore>,
+    event_id: String,
+    owner: String,
+    lease: Duration,
+) {
+    let period = (lease / 3).max(Duration::from_millis(10));
+    loop {
+        tokio::time::sleep(period).await;
+        match store.renew(&event_id, &owner).await {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::warn!(event_id = %event_id, "the claim was lost before the handler finished; a redelivery may handle the event again");
+                return;
+            }
+            Err(error) => {
+                tracing::warn!(event_id = %event_id, error = %error, "could not renew the claim; retrying");
+            }
+        }
     }
 }
 

@@ -29,6 +29,14 @@ end
 return 'in_progress'
 ";
 
+/// Restarts the key's expiry only while it still holds this owner's claim.
+const RENEW_SCRIPT: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+";
+
 /// Deletes the key only while it still holds this owner's claim.
 const RELEASE_SCRIPT: &str = r"
 if redis.call('GET', KEYS[1]) == ARGV[1] then
@@ -55,6 +63,7 @@ pub struct RedisStore {
     lease: Duration,
     retention: Duration,
     claim_script: Script,
+    renew_script: Script,
     release_script: Script,
 }
 
@@ -140,6 +149,19 @@ impl RedisStore {
         });
     }
 
+    async fn renew_in_redis(&self, event_id: &str, owner: &str) -> Result<bool, Error> {
+        let mut connection = self.connection.clone();
+        let renewed: i64 = self
+            .renew_script
+            .key(self.key(event_id))
+            .arg(owner)
+            .arg(millis(self.lease))
+            .invoke_async(&mut connection)
+            .await
+            .map_err(|error| unavailable("renew", event_id, &error))?;
+        Ok(renewed == 1)
+    }
+
     async fn complete_in_redis(&self, event_id: &str) -> Result<(), Error> {
         let mut connection = self.connection.clone();
         let options = redis::SetOptions::default()
@@ -174,6 +196,14 @@ impl IdempotencyStore for RedisStore {
     fn release<'a>(&'a self, event_id: &'a str, owner: &'a str) -> StoreFuture<'a, ()> {
         Box::pin(self.release_in_redis(event_id, owner))
     }
+
+    fn renew<'a>(&'a self, event_id: &'a str, owner: &'a str) -> StoreFuture<'a, bool> {
+        Box::pin(self.renew_in_redis(event_id, owner))
+    }
+
+    fn lease(&self) -> Option<Duration> {
+        Some(self.lease)
+    }
 }
 
 impl std::fmt::Debug for RedisStore {
@@ -194,8 +224,9 @@ impl RedisStoreBuilder {
         self
     }
 
-    /// Sets how long a claim stays in progress before a redelivery may claim
-    /// it again. Default: 60 s. Must outlast the handler.
+    /// Sets how long a claim stays in progress without renewal before a
+    /// redelivery may claim it again. Default: 60 s. A running handler's
+    /// guard renews it every third of the lease.
     pub fn lease(mut self, lease: Duration) -> Self {
         self.lease = lease;
         self
@@ -248,6 +279,7 @@ impl RedisStoreBuilder {
             lease: self.lease,
             retention: self.retention,
             claim_script: Script::new(CLAIM_SCRIPT),
+            renew_script: Script::new(RENEW_SCRIPT),
             release_script: Script::new(RELEASE_SCRIPT),
         })
     }
