@@ -2,7 +2,7 @@
 //!
 //! `POST /webhooks/kinde` verifies Kinde's signed webhook, de-duplicates it by
 //! `event_id`, and for a `user.created` event whose source is allowed and whose
-//! user has an email address, queues a welcome email and answers 200 at once.
+//! user has an email address, queues a welcome email and responds 200 at once.
 //! A worker sends the queue through Mailgun with retries. `GET /healthz`
 //! reports the JWKS state and the queue depth.
 //!
@@ -33,7 +33,7 @@ pub mod welcome;
 pub use app::{AppSettings, RunningApp, SetupError};
 pub use config::{Config, ConfigError, Mode, WelcomeSettings};
 
-/// Which web framework serves the app.
+/// The web framework that serves the app.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Framework {
     /// axum, with `KindeWebhookLayer`.
@@ -70,7 +70,7 @@ async fn run_production(config: &Config, framework: Framework) -> Result<(), Str
         && let Ok(store) = kinde_webhook::idempotency::RedisStore::builder(url.as_str()).build()
         && let Err(error) = store.ping().await
     {
-        tracing::warn!(error = %error, "Redis does not answer at start; webhooks get 503 until it does");
+        tracing::warn!(error = %error, "Redis does not respond at start; webhooks get 503 until it does");
     }
     // A failed prefetch is logged by the verifier; the first webhook fetches again.
     let _ = settings.verifier.prefetch().await;

@@ -203,7 +203,7 @@ async fn deadline_passed(mut shutdown: watch::Receiver<Option<Instant>>) {
     }
 }
 
-/// The longest the worker waits when Mailgun's rate limit asks for a wait
+/// The longest the worker waits when Mailgun's rate limit requests a wait
 /// longer than mailgun-lite's own retries cover. The whole queue waits,
 /// because every send would hit the same limit.
 pub const MAX_RATE_LIMIT_WAIT: Duration = Duration::from_secs(15 * 60);

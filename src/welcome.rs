@@ -8,14 +8,14 @@ use crate::config::WelcomeSettings;
 use crate::email::{NoEmail, Recipient, welcome_email};
 use crate::queue::{EmailQueue, EnqueueError};
 
-/// What the app did with a verified event.
+/// The app's decision for a verified event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
-    /// A welcome email was queued. Answer 200.
+    /// A welcome email was queued. Respond 200.
     Queued,
-    /// Nothing to send, for the reason given. Answer 200 so Kinde stops retrying.
+    /// Nothing to send, for the reason given. Respond 200 so Kinde stops retrying.
     Ignored(&'static str),
-    /// The queue is full or closing. Answer 503 so Kinde redelivers later.
+    /// The queue is full or closing. Respond 503 so Kinde redelivers later.
     Unavailable,
 }
 

@@ -111,6 +111,38 @@ fn welcome_settings(sources: Vec<Source>, template: Option<&str>) -> WelcomeSett
     }
 }
 
+/// Starts the axum app with a memory store and the given Mailgun client.
+async fn start_axum(
+    issuer: &TestIssuer,
+    client: mailgun_lite::Client,
+    welcome: WelcomeSettings,
+) -> RunningApp {
+    let settings = AppSettings::new(
+        issuer.verifier(),
+        client,
+        welcome,
+        Idempotency::new(MemoryStore::new()),
+    );
+    kinde_welcome::start(Framework::Axum, settings, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap()
+}
+
+/// Signs `sample` with the issuer and posts it to the app.
+async fn post_signed(
+    app: &RunningApp,
+    issuer: &TestIssuer,
+    sample: &samples::SampleEvent,
+) -> reqwest::Response {
+    let token = issuer.sign(&sample.to_json());
+    reqwest::Client::new()
+        .post(app.webhook_url())
+        .body(token)
+        .send()
+        .await
+        .unwrap()
+}
+
 fn new_user() -> samples::SampleEvent {
     samples::user_created()
         .email(Some("ada@example.com"))
@@ -509,23 +541,9 @@ async fn template_mode_sends_template_variables() {
     let mailgun = MockMailgun::start().await;
     let welcome = welcome_settings(vec![Source::Admin], Some("welcome-v1"));
     let client = mailgun.client_builder().build().unwrap();
-    let settings = AppSettings::new(
-        issuer.verifier(),
-        client,
-        welcome,
-        Idempotency::new(MemoryStore::new()),
-    );
-    let app = kinde_welcome::start(Framework::Axum, settings, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
+    let app = start_axum(&issuer, client, welcome).await;
 
-    let token = issuer.sign(&new_user().to_json());
-    let response = reqwest::Client::new()
-        .post(app.webhook_url())
-        .body(token)
-        .send()
-        .await
-        .unwrap();
+    let response = post_signed(&app, &issuer, &new_user()).await;
     assert_eq!(response.status(), 200);
     app.shutdown().await;
     let messages = mailgun.messages();
@@ -581,7 +599,7 @@ async fn invalid_address_is_ignored_without_sending() {
 async fn long_rate_limit_is_waited_out() {
     let issuer = TestIssuer::start().await;
     let mailgun = MockMailgun::start().await;
-    // Mailgun asks for 1 s, over the client's 100 ms cap, so the client gives up and the worker waits.
+    // Mailgun requests a 1 s wait, over the client's 100 ms cap, so the client gives up and the worker waits.
     mailgun.reply_next(
         1,
         MockReply::status(StatusCode::TOO_MANY_REQUESTS).retry_after("1"),
@@ -595,23 +613,9 @@ async fn long_rate_limit_is_waited_out() {
         .build()
         .unwrap();
     let welcome = welcome_settings(vec![Source::Admin], None);
-    let settings = AppSettings::new(
-        issuer.verifier(),
-        client,
-        welcome,
-        Idempotency::new(MemoryStore::new()),
-    );
-    let app = kinde_welcome::start(Framework::Axum, settings, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
+    let app = start_axum(&issuer, client, welcome).await;
 
-    let token = issuer.sign(&new_user().to_json());
-    let response = reqwest::Client::new()
-        .post(app.webhook_url())
-        .body(token)
-        .send()
-        .await
-        .unwrap();
+    let response = post_signed(&app, &issuer, &new_user()).await;
     assert_eq!(response.status(), 200);
     let messages = mailgun.wait_for_messages(1, Duration::from_secs(10)).await;
     let report = app.shutdown().await;

@@ -13,8 +13,8 @@ pub const RETRY_AFTER_UNAVAILABLE: Duration = Duration::from_secs(30);
 ///
 /// The message names the value that failed and what to do about it. It never
 /// contains the token, so it is safe to log and to return to the caller.
-/// [`Error::kind`] tells the causes apart and [`Error::status`] maps each one
-/// to the HTTP status a webhook receiver should answer with.
+/// [`Error::kind`] distinguishes the causes and [`Error::status`] maps each one
+/// to the HTTP status a webhook receiver should respond with.
 pub struct Error {
     inner: Box<Inner>,
 }
@@ -80,7 +80,7 @@ impl ErrorKind {
         }
     }
 
-    /// Returns the HTTP status a webhook receiver answers with for this kind.
+    /// Returns the HTTP status a webhook receiver responds with for this kind.
     pub fn status(self) -> StatusCode {
         match self {
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -134,7 +134,7 @@ impl Error {
         self.inner.kind
     }
 
-    /// Returns the HTTP status a webhook receiver answers with.
+    /// Returns the HTTP status a webhook receiver responds with.
     pub fn status(&self) -> StatusCode {
         self.inner.kind.status()
     }
@@ -191,7 +191,8 @@ impl fmt::Debug for Error {
 
 impl std::error::Error for Error {}
 
-/// The longest attacker-controlled value kept in messages and log fields, in characters.
+/// The maximum length, in characters, of an attacker-controlled value kept in
+/// messages and log fields.
 const MAX_ECHOED_CHARS: usize = 64;
 
 /// Shortens an attacker-controlled value (an `alg` or a `kid`) before it goes

@@ -2,9 +2,10 @@
 //! cooldown for unknown `kid`s, single-flight fetches and stale-if-error.
 //!
 //! moka's loaders coalesce misses but never serve an expired entry and never
-//! remember a failure, so this cache keeps its own small state: the current
-//! key set behind an [`ArcSwapOption`] (readers never lock), one shared fetch
-//! future, and the times of the last unknown-`kid` refetch and the last failure.
+//! remember a failure, so this cache keeps its own small state. The current
+//! key set sits behind an [`ArcSwapOption`], so readers never lock. Beside it
+//! are one shared fetch future and the times of the last unknown-`kid`
+//! refetch and the last failure.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -111,7 +112,7 @@ impl JwksCache {
             .map_err(|error| clone_error(&error))
     }
 
-    /// Finds the key for `kid`, fetching the JWKS when the cache cannot answer.
+    /// Finds the key for `kid`, fetching the JWKS when the cache has no usable key set.
     pub(crate) async fn key(self: &Arc<Self>, kid: &str) -> Result<Arc<VerificationKey>, Error> {
         let now = Instant::now();
         let snapshot = self.current.load_full();

@@ -22,7 +22,7 @@
 //!
 //! Build one verifier per Kinde business and share clones of it: they share
 //! one JWKS cache. Failures are [`Error`]s whose [`ErrorKind`] maps to the
-//! HTTP status a receiver should answer with ([`Error::status`]).
+//! HTTP status a receiver should respond with ([`Error::status`]).
 //!
 //! # Features
 //!

@@ -78,7 +78,7 @@ pub enum ClaimOutcome {
         /// A random token that identifies this claim.
         owner: String,
     },
-    /// Another delivery holds an unexpired claim on the id.
+    /// Another delivery has an unexpired claim on the id.
     InProgress,
     /// The id was handled successfully within the retention period.
     Completed,
@@ -98,7 +98,7 @@ pub trait IdempotencyStore: Send + Sync + 'static {
     /// Marks `event_id` as handled for the retention period.
     fn complete<'a>(&'a self, event_id: &'a str, owner: &'a str) -> StoreFuture<'a, ()>;
 
-    /// Forgets the claim on `event_id` if `owner` still holds it, so the next
+    /// Forgets the claim on `event_id` if `owner` still owns it, so the next
     /// delivery can try again.
     fn release<'a>(&'a self, event_id: &'a str, owner: &'a str) -> StoreFuture<'a, ()>;
 
@@ -124,14 +124,14 @@ pub struct Idempotency {
     store: Arc<dyn IdempotencyStore>,
 }
 
-/// What to do with a delivery, as decided by [`Idempotency::begin`].
+/// The decision for one delivery, returned by [`Idempotency::begin`].
 #[derive(Debug)]
 pub enum Begin {
     /// The event is new: handle it, then complete or release the claim.
     Proceed(ClaimGuard),
-    /// The event was already handled: answer `200 OK` without handling it.
+    /// The event was already handled, so respond `200 OK` without handling it.
     Completed,
-    /// Another delivery is handling it now: answer `409 Conflict` with
+    /// Another delivery is handling it now, so respond `409 Conflict` with
     /// `Retry-After` set to [`IN_PROGRESS_RETRY_AFTER`].
     InProgress,
 }
@@ -149,7 +149,7 @@ impl Idempotency {
         Self { store }
     }
 
-    /// Claims the event's signed `event_id` and says whether to handle it.
+    /// Claims the event's signed `event_id` and returns whether to handle it.
     ///
     /// The claim runs on a spawned task, so a caller that is dropped while
     /// waiting (the client hung up) does not leave the claim behind: the
@@ -228,7 +228,7 @@ impl ClaimGuard {
         &self.event_id
     }
 
-    /// Marks the event as handled, so redeliveries are answered without
+    /// Marks the event as handled, so redeliveries get a response without
     /// handling it again.
     pub async fn complete(mut self) -> Result<(), Error> {
         self.settled = true;

@@ -15,8 +15,8 @@ pub const DEFAULT_KEY_PREFIX: &str = "kinde-webhook:event:";
 
 const COMPLETED: &str = "completed";
 
-/// Claims the key when it is absent and tells an in-progress claim from a
-/// completed one, in one atomic step.
+/// Claims the key when it is absent, and otherwise reports whether the claim
+/// is in progress or completed, in one atomic step.
 const CLAIM_SCRIPT: &str = r"
 local value = redis.call('GET', KEYS[1])
 if not value then
@@ -29,7 +29,7 @@ end
 return 'in_progress'
 ";
 
-/// Restarts the key's expiry only while it still holds this owner's claim.
+/// Restarts the key's expiry only while it still contains this owner's claim.
 const RENEW_SCRIPT: &str = r"
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('PEXPIRE', KEYS[1], ARGV[2])
@@ -37,7 +37,7 @@ end
 return 0
 ";
 
-/// Deletes the key only while it still holds this owner's claim.
+/// Deletes the key only while it still contains this owner's claim.
 const RELEASE_SCRIPT: &str = r"
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('DEL', KEYS[1])
@@ -51,7 +51,7 @@ return 0
 /// A claim is one atomic Lua script; completing is `SET key completed PX
 /// retention`; releasing deletes the key only while the claim is still ours.
 /// When Redis cannot be reached, every method fails with
-/// [`ErrorKind::StoreUnavailable`], which receivers answer with 503 so that
+/// [`ErrorKind::StoreUnavailable`], for which receivers respond 503 so that
 /// Kinde redelivers later: never a silent double-send.
 ///
 /// The connection is made lazily, so building the store never fails because
@@ -97,7 +97,7 @@ impl RedisStore {
         format!("{}{event_id}", self.key_prefix)
     }
 
-    /// Checks that Redis answers, for a start-up report. Fails with
+    /// Checks that Redis responds, for a start-up report. Fails with
     /// [`ErrorKind::StoreUnavailable`] when it does not.
     pub async fn ping(&self) -> Result<(), Error> {
         let mut connection = self.connection.clone();

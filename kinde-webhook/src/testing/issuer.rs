@@ -20,7 +20,7 @@ use tokio::task::{JoinHandle, JoinSet};
 use super::keys::{TestKey, jwks};
 use crate::{Verifier, VerifierBuilder};
 
-/// What the test issuer's JWKS endpoint answers.
+/// The response of the test issuer's JWKS endpoint.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JwksResponse {
     /// `200` with the JWKS of the current keys (the default).
@@ -29,7 +29,7 @@ pub enum JwksResponse {
     Status(u16),
     /// `200` with this body, for malformed-JWKS tests.
     Body(String),
-    /// Accepts the request and never answers, for timeout tests.
+    /// Accepts the request and never responds, for timeout tests.
     Hang,
 }
 
@@ -138,7 +138,7 @@ impl TestIssuer {
         *lock(&self.state.keys) = keys;
     }
 
-    /// Sets what the JWKS endpoint answers.
+    /// Sets the response of the JWKS endpoint.
     pub fn set_response(&self, response: JwksResponse) {
         *lock(&self.state.response) = response;
     }
